@@ -1,0 +1,63 @@
+"""Shared pieces of the benchmarks: a result row and the ratio table."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Result:
+    """One benchmark row: the measured value against its same-run baseline."""
+
+    key: str
+    measure: str
+    unit: str
+    value: float
+    baseline: float
+    baseline_name: str
+    goal: str
+    holds: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("inf")
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn`` over ``repeats`` runs, in seconds."""
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def print_table(results: list[Result]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="hybridgraph benchmarks (ratios against a baseline from the same run)")
+    for column in ("#", "measure", "hybridgraph", "baseline", "ratio", "goal", "holds"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(
+            r.key,
+            r.measure,
+            f"{r.value:.3f} {r.unit}",
+            f"{r.baseline:.3f} {r.unit} ({r.baseline_name})",
+            f"{r.ratio:.3f}",
+            r.goal,
+            "[green]yes[/]" if r.holds else "[red]no[/]",
+        )
+    Console().print(table)
+
+
+def write_json(results: list[Result], path: Path) -> None:
+    payload = {r.key: {**asdict(r), "ratio": r.ratio} for r in results}
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")

@@ -1,0 +1,4 @@
+"""Routing policies: the pure decision engine and its shipped presets.
+
+Import as ``hybridgraph.policies``.
+"""

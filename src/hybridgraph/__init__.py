@@ -1,0 +1,120 @@
+"""hybridgraph: SLM-first, LLM-fallback hybrid agent workflows.
+
+Small local models do most of the work; cloud models are called only when a step needs
+them, and only with redacted data. The public surface is ``__all__``; names other than
+the error tree and the zone enums are imported on first use, so ``import hybridgraph``
+(and the CLI's ``--help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hybridgraph.errors import (
+    ConfigError,
+    CredentialsError,
+    DependencyMissingError,
+    EndpointUnreachableError,
+    HybridGraphError,
+    ModelCallError,
+    ModelError,
+    ModelNotPulledError,
+    ModelTimeoutError,
+    StructuredOutputError,
+    UnknownModelError,
+)
+from hybridgraph.zones import Sensitivity, TrustZone
+
+if TYPE_CHECKING:
+    from hybridgraph.catalog import Catalog, Endpoint, Tier
+    from hybridgraph.home import DataHome
+    from hybridgraph.models import (
+        ChatRequest,
+        Completion,
+        FunctionModel,
+        LiteLLMModel,
+        LlamaCppModel,
+        Message,
+        ModelClient,
+        OllamaModel,
+        StreamChunk,
+        Usage,
+        WrappedModel,
+        open_model,
+    )
+    from hybridgraph.modelspec import ModelSpec, Provider, parse_model_string
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, str] = {
+    "Catalog": "hybridgraph.catalog",
+    "Endpoint": "hybridgraph.catalog",
+    "Tier": "hybridgraph.catalog",
+    "DataHome": "hybridgraph.home",
+    "ModelSpec": "hybridgraph.modelspec",
+    "Provider": "hybridgraph.modelspec",
+    "parse_model_string": "hybridgraph.modelspec",
+    **dict.fromkeys(
+        (
+            "ChatRequest",
+            "Completion",
+            "FunctionModel",
+            "LiteLLMModel",
+            "LlamaCppModel",
+            "Message",
+            "ModelClient",
+            "OllamaModel",
+            "StreamChunk",
+            "Usage",
+            "WrappedModel",
+            "open_model",
+        ),
+        "hybridgraph.models",
+    ),
+}
+
+__all__ = [
+    "Catalog",
+    "ChatRequest",
+    "Completion",
+    "ConfigError",
+    "CredentialsError",
+    "DataHome",
+    "DependencyMissingError",
+    "Endpoint",
+    "EndpointUnreachableError",
+    "FunctionModel",
+    "HybridGraphError",
+    "LiteLLMModel",
+    "LlamaCppModel",
+    "Message",
+    "ModelCallError",
+    "ModelClient",
+    "ModelError",
+    "ModelNotPulledError",
+    "ModelSpec",
+    "ModelTimeoutError",
+    "OllamaModel",
+    "Provider",
+    "Sensitivity",
+    "StreamChunk",
+    "StructuredOutputError",
+    "Tier",
+    "TrustZone",
+    "UnknownModelError",
+    "Usage",
+    "WrappedModel",
+    "__version__",
+    "open_model",
+    "parse_model_string",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hybridgraph' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

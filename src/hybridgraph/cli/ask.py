@@ -1,0 +1,69 @@
+"""``hybridgraph ask``: one completion from any endpoint, streamed to the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from hybridgraph.cli.models import CatalogOption
+from hybridgraph.errors import ConfigError
+
+__all__ = ["ask_command"]
+
+
+def ask_command(
+    prompt: Annotated[str, typer.Argument(help="the question; '-' reads it from standard input")],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", "-m", help="endpoint name or model string (e.g. llamacpp:smollm2, ollama:qwen2.5:1.5b)"
+        ),
+    ] = None,
+    system: Annotated[str | None, typer.Option("--system", help="system message")] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="answer length limit")] = 256,
+    temperature: Annotated[float, typer.Option("--temperature", min=0.0, max=2.0)] = 0.0,
+    stream: Annotated[bool, typer.Option("--stream/--no-stream", help="print tokens as they come")] = True,
+    catalog_file: CatalogOption = None,
+) -> None:
+    """Ask one model one question and print the answer as it is generated."""
+    from hybridgraph.catalog import Catalog
+    from hybridgraph.models import ChatRequest, open_model
+
+    text = sys.stdin.read() if prompt == "-" else prompt
+    if not text.strip():
+        raise ConfigError("the prompt is empty", fix="pass a question, or pipe one in with '-'")
+    client = open_model(model, catalog=Catalog.load(catalog_file))
+    request = ChatRequest.from_prompt(text, system=system, max_tokens=max_tokens, temperature=temperature)
+    asyncio.run(_ask(client, request, stream))
+
+
+async def _ask(client: Any, request: Any, stream: bool) -> None:
+    try:
+        if stream:
+            completion = None
+            async for chunk in client.stream(request):
+                sys.stdout.write(chunk.delta)
+                sys.stdout.flush()
+                completion = chunk.completion or completion
+        else:
+            completion = await client.complete(request)
+            sys.stdout.write(completion.text)
+    finally:
+        await client.aclose()
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    if completion is not None:
+        _print_footer(completion)
+
+
+def _print_footer(completion: Any) -> None:
+    from rich.console import Console
+
+    usage = completion.usage
+    Console(stderr=True).print(
+        f"[dim]{completion.endpoint} ({completion.zone.value}) · {usage.input_tokens} in / "
+        f"{usage.output_tokens} out tokens · ${completion.cost_usd:.6f} · {completion.latency_s:.2f}s[/]"
+    )

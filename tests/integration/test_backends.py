@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 
+import ollama
 import pytest
 from conftest import CLOUD_KEY, CLOUD_TEST_MODEL, OLLAMA_TEST_MODEL, CloudServer, OllamaServer
 from servers.process import free_port
 
 from hybridgraph.catalog import Endpoint
 from hybridgraph.errors import (
+    ContextOverflowError,
     CredentialsError,
     EndpointUnreachableError,
+    HybridGraphError,
     ModelNotPulledError,
 )
 from hybridgraph.models import ChatRequest, open_model
@@ -114,3 +117,42 @@ async def test_cloud_unreachable() -> None:
     )
     with pytest.raises(EndpointUnreachableError, match="cannot reach"):
         await open_model(endpoint).complete(ChatRequest.from_prompt("hi", max_tokens=4))
+
+
+LONG_PROMPT = "Summarise the following clause. " + "The supplier shall indemnify the buyer. " * 400
+
+
+async def test_oversized_prompt_is_a_context_overflow_error_on_llamacpp() -> None:
+    model = open_model(Endpoint(name="small-ctx", model="llamacpp:smollm2", options={"n_ctx": 512}))
+    with pytest.raises(ContextOverflowError) as info:
+        await model.complete(ChatRequest.from_prompt(LONG_PROMPT, max_tokens=8))
+    assert "indemnify" not in str(info.value)  # the error names sizes, never content
+    assert "n_ctx" in (info.value.fix or "")
+    with pytest.raises(ContextOverflowError):
+        async for _ in model.stream(ChatRequest.from_prompt(LONG_PROMPT, max_tokens=8)):
+            pass
+    await model.aclose()
+
+
+async def test_oversized_prompt_on_the_cloud_is_a_clear_error(cloud_endpoint: Endpoint) -> None:
+    with pytest.raises(HybridGraphError) as info:
+        await open_model(cloud_endpoint).complete(ChatRequest.from_prompt(LONG_PROMPT * 3, max_tokens=8))
+    assert "indemnify" not in str(info.value)
+    assert info.value.fix
+
+
+async def test_ollama_generate_streams_ndjson_through_the_official_client(ollama_server: OllamaServer) -> None:
+    client = ollama.AsyncClient(host=ollama_server.url)
+    parts = [
+        part
+        async for part in await client.generate(
+            model=OLLAMA_TEST_MODEL,
+            prompt="What is the capital of France?",
+            system="Answer in one short sentence.",
+            stream=True,
+            options={"temperature": 0, "num_predict": 24},
+        )
+    ]
+    assert len(parts) > 2 and parts[-1].done and not any(p.done for p in parts[:-1])
+    assert "paris" in "".join(p.response for p in parts).lower()
+    assert parts[-1].eval_count == len(parts) - 1

@@ -18,6 +18,7 @@ PUBLIC_API = {
     "ChatRequest",
     "Completion",
     "ConfigError",
+    "ContextOverflowError",
     "CredentialsError",
     "DataHome",
     "DependencyMissingError",
@@ -116,3 +117,18 @@ def test_missing_gguf_path_is_a_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="no GGUF file"):
         find_gguf(parse_model_string(f"llamacpp:{tmp_path / 'x.gguf'}"))
+
+
+def test_tests_cannot_leave_loopback(request: pytest.FixtureRequest) -> None:
+    allowed = request.config.getoption("allow_hosts")
+    assert allowed and set(allowed.split(",")) <= {"127.0.0.1", "::1", "localhost"}
+
+
+def test_cli_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "from hybridgraph.cli import main; main()", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == f"hybridgraph {hybridgraph.__version__}"

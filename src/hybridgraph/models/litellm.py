@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import httpx
 
 from hybridgraph.catalog import Endpoint
 from hybridgraph.errors import (
+    ContextOverflowError,
     CredentialsError,
     EndpointUnreachableError,
     HybridGraphError,
@@ -35,6 +37,8 @@ _NO_KEY = "sk-no-key-required"
 def import_litellm() -> Any:
     """Import litellm quietly, with the local price map unless the user chose otherwise."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # litellm's own TypedDicts trip a pydantic warning on first use; it is noise for our users.
+    warnings.filterwarnings("ignore", message="Item .* on TypedDict class", category=UserWarning)
     import litellm
 
     litellm.suppress_debug_info = True
@@ -151,6 +155,12 @@ class LiteLLMModel(ModelClient):
             return EndpointUnreachableError(
                 f"cannot reach {where} for '{model}'",
                 fix="check the network, api_base and the provider's status page",
+                endpoint=name,
+            )
+        if isinstance(exc, litellm.ContextWindowExceededError):
+            return ContextOverflowError(
+                f"the request does not fit the context window of '{model}'",
+                fix="shorten the input, or choose an endpoint with a larger context window",
                 endpoint=name,
             )
         if isinstance(exc, litellm.NotFoundError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import itertools
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hybridgraph.catalog import Endpoint
-from hybridgraph.errors import ConfigError, DependencyMissingError, ModelCallError
+from hybridgraph.errors import ConfigError, ContextOverflowError, DependencyMissingError, ModelCallError
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage
 from hybridgraph.modelspec import BUNDLED_GGUF, ModelSpec
 
@@ -160,14 +161,37 @@ class LlamaCppModel(ModelClient):
             await worker
 
     def _run(self, request: ChatRequest) -> dict[str, Any]:
-        return self.llama.create_chat_completion(**self._args(request), stream=False)  # type: ignore[return-value]
+        try:
+            return self.llama.create_chat_completion(**self._args(request), stream=False)  # type: ignore[return-value]
+        except ValueError as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: ValueError) -> ModelCallError | ContextOverflowError:
+        """llama.cpp reports an oversized prompt as ``ValueError('Requested tokens (N) exceed ...')``."""
+        text = str(exc)
+        if text.startswith("Requested tokens"):
+            return ContextOverflowError(
+                f"the request does not fit endpoint '{self.name}': {text}",
+                fix="shorten the input, choose an endpoint with a larger context window, "
+                "or raise this endpoint's options.n_ctx",
+                endpoint=self.name,
+            )
+        return ModelCallError(
+            f"llama.cpp failed on endpoint '{self.name}': ValueError",
+            fix="re-run with HYBRIDGRAPH_DEBUG=1 for details",
+            endpoint=self.name,
+        )
 
     def _stream_tokens(self, request: ChatRequest, stop: threading.Event) -> Iterator[Any]:
         """Yield text deltas, then ``(usage, finish_reason)``; runs on ``llama_thread``."""
         llama = self.llama
         count, finish = 0, None
         chunks: Iterator[Any] = llama.create_chat_completion(**self._args(request), stream=True)  # type: ignore[assignment]
-        for chunk in chunks:
+        try:
+            first = next(chunks, None)  # the prompt is evaluated here; an oversized one raises
+        except ValueError as exc:
+            raise self._translate(exc) from None
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
             choice = chunk["choices"][0]
             delta = choice["delta"].get("content")
             if delta:

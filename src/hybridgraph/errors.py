@@ -15,12 +15,14 @@ __all__ = [
     "ContextOverflowError",
     "CredentialsError",
     "DependencyMissingError",
+    "EgressBlocked",
     "EndpointUnreachableError",
     "HybridGraphError",
     "ModelCallError",
     "ModelError",
     "ModelNotPulledError",
     "ModelTimeoutError",
+    "PrivacyError",
     "StructuredOutputError",
     "UnknownModelError",
 ]
@@ -106,3 +108,18 @@ class ContextOverflowError(ModelError):
 
 class StructuredOutputError(ModelError):
     """The model's answer did not parse as JSON matching the requested schema."""
+
+
+class PrivacyError(HybridGraphError):
+    """Sensitive data would cross a trust boundary."""
+
+
+class EgressBlocked(PrivacyError):
+    """The egress guard found sensitive entities in a payload bound for a non-local zone.
+
+    ``counts`` maps entity types to how often they occur; the values themselves are never kept.
+    """
+
+    def __init__(self, message: str, *, fix: str | None = None, counts: dict[str, int] | None = None) -> None:
+        self.counts = dict(counts or {})
+        super().__init__(message, fix=fix)

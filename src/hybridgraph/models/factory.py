@@ -6,6 +6,7 @@ from hybridgraph.catalog import Catalog, Endpoint
 from hybridgraph.errors import ConfigError
 from hybridgraph.models.base import ModelClient
 from hybridgraph.modelspec import Provider
+from hybridgraph.zones import TrustZone
 
 __all__ = ["open_model"]
 
@@ -13,9 +14,21 @@ __all__ = ["open_model"]
 def open_model(ref: str | Endpoint | None = None, *, catalog: Catalog | None = None) -> ModelClient:
     """A client for ``ref``: an endpoint, an endpoint name, a model string, or the default.
 
-    Backends are imported only when first opened, so importing hybridgraph stays fast.
+    Every endpoint outside the local zone comes wrapped in the ``EgressGuard``: there is no
+    way to get an unguarded non-local client from here. Backends are imported only when
+    first opened, so importing hybridgraph stays fast.
     """
     endpoint = ref if isinstance(ref, Endpoint) else (catalog or Catalog.load()).resolve(ref)
+    client = _backend(endpoint)
+    if endpoint.zone is TrustZone.LOCAL:
+        return client
+    from hybridgraph.models.egress import EgressGuard
+    from hybridgraph.tools.pii.detector import shared_detector
+
+    return EgressGuard(client, scanner=lambda text: shared_detector().detect(text))
+
+
+def _backend(endpoint: Endpoint) -> ModelClient:
     provider = endpoint.spec.provider
     if provider is Provider.LLAMACPP:
         from hybridgraph.models.llamacpp import LlamaCppModel

@@ -1,0 +1,99 @@
+"""The privacy boundary end to end: real Presidio, the egress guard, and the bytes that reached the cloud."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CloudServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hybridgraph.catalog import Endpoint
+from hybridgraph.errors import EgressBlocked
+from hybridgraph.models import ChatRequest, open_model
+from hybridgraph.models.egress import EgressGuard
+from hybridgraph.tools.pii import Vault, pseudonymize, restore
+from hybridgraph.tools.pii.detector import DetectorConfig, PiiDetector, shared_detector
+
+pytestmark = pytest.mark.integration
+
+CONTRACT = (
+    'This Supply Agreement is made between Nordwind Logistik GmbH ("Supplier") and Harbor Crest Foods, Inc. '
+    '("Buyer"). Notices to Maria Gonzalez, 742 Evergreen Terrace, Springfield, maria.gonzalez@harborcrest.com, '
+    "+1 (312) 555-0147. Payment to IBAN DE89370400440532013000. Project Bluefin is strictly confidential. "
+    "Nordwind Logistik GmbH shall deliver within 30 days."
+)
+
+
+def test_detector_finds_business_entities_offline() -> None:
+    detector = PiiDetector(DetectorConfig(deny_list=("Project Bluefin",)))
+    found = {(f.entity_type, CONTRACT[f.start : f.end]) for f in detector.detect(CONTRACT)}
+    assert ("ORGANIZATION", "Nordwind Logistik GmbH") in found
+    assert ("ORGANIZATION", "Harbor Crest Foods, Inc.") in found
+    assert ("STREET_ADDRESS", "742 Evergreen Terrace") in found
+    assert ("EMAIL_ADDRESS", "maria.gonzalez@harborcrest.com") in found
+    assert ("IBAN_CODE", "DE89370400440532013000") in found
+    assert ("CONFIDENTIAL_TERM", "Project Bluefin") in found
+    assert any(kind == "PERSON" and "Maria Gonzalez" in text for kind, text in found)
+    assert not any(kind in {"DATE_TIME", "UK_NHS"} for kind, _ in found)
+
+
+FIRST = st.sampled_from(["Maria", "James", "Aiko", "Olu", "Sven", "Priya", "Daniel", "Fatima"])
+LAST = st.sampled_from(["Gonzalez", "Okafor", "Lindqvist", "Tanaka", "Brennan", "Haddad", "Kowalski"])
+WORD = st.sampled_from(["Nordic", "Crest", "Vantage", "Helios", "Granite", "Sable", "Orion", "Meridian"])
+FORM = st.sampled_from(["GmbH", "Inc.", "Ltd", "LLC", "AG", "Corporation"])
+STREET = st.sampled_from(["Street", "Avenue", "Road", "Lane", "Boulevard"])
+
+
+@st.composite
+def pii_document(draw: st.DrawFn) -> tuple[str, list[str]]:
+    person = f"{draw(FIRST)} {draw(LAST)}"
+    company = f"{draw(WORD)} {draw(WORD)} {draw(FORM)}"
+    email = f"{draw(FIRST).lower()}.{draw(LAST).lower()}@{draw(WORD).lower()}-mail.com"
+    address = f"{draw(st.integers(1, 9999))} {draw(WORD)} {draw(STREET)}"
+    phone = f"+1 (415) 555-{draw(st.integers(1000, 9999))}"
+    ssn = f"{draw(st.integers(100, 665))}-{draw(st.integers(10, 99))}-{draw(st.integers(1000, 9999))}"
+    text = (
+        f"Agreement with {company}. Our contact is {person}, who can be reached at {email} or {phone}. "
+        f"Deliveries go to {address}. For payroll, {person} gave SSN {ssn}."
+    )
+    return text, [person, company, email, address, phone, ssn]
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=pii_document())
+async def test_no_pii_reaches_the_cloud(
+    doc: tuple[str, list[str]], cloud_endpoint: Endpoint, cloud_server: CloudServer
+) -> None:
+    text, values = doc
+    vault = Vault()
+    redacted = pseudonymize(text, shared_detector().detect(text), vault)
+    cloud_server.proxy.clear()
+    model = open_model(cloud_endpoint)
+    assert isinstance(model, EgressGuard)
+    prompt = f"Repeat the following text exactly:\n{redacted}"
+    answer = await model.complete(ChatRequest.from_prompt(prompt, max_tokens=64))
+    wire = cloud_server.proxy.raw
+    assert wire, "the request reached the cloud"
+    for value in values:
+        assert value.encode() not in wire, f"a {len(value)}-character PII value reached the cloud"
+    restored = restore(answer.text, vault)
+    for token in vault.tokens:
+        if token in answer.text:
+            assert vault.value_of(token) in restored.text  # the answer gets the real values back
+
+
+async def test_unredacted_payload_is_blocked_and_nothing_is_sent(
+    cloud_endpoint: Endpoint, cloud_server: CloudServer
+) -> None:
+    cloud_server.proxy.clear()
+    model = open_model(cloud_endpoint)
+    with pytest.raises(EgressBlocked) as info:
+        await model.complete(ChatRequest.from_prompt(f"Review this clause: {CONTRACT}"))
+    assert {"EMAIL_ADDRESS", "IBAN_CODE", "ORGANIZATION"} <= set(info.value.counts)
+    assert "maria" not in str(info.value).lower()
+    assert cloud_server.proxy.raw == b""
+
+
+async def test_local_endpoints_are_not_guarded() -> None:
+    model = open_model(Endpoint(name="loc", model="llamacpp:smollm2"))
+    assert not isinstance(model, EgressGuard)

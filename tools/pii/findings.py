@@ -1,0 +1,69 @@
+"""A detected sensitive span, and how overlapping detections are resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ENTITY_PREFIXES", "Finding", "resolve_overlaps"]
+
+#: Placeholder prefix per entity type: ``ORGANIZATION`` becomes ``<ORG_1>``.
+ENTITY_PREFIXES: dict[str, str] = {
+    "PERSON": "PERSON",
+    "ORGANIZATION": "ORG",
+    "LOCATION": "LOCATION",
+    "STREET_ADDRESS": "ADDRESS",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "CREDIT_CARD": "CARD",
+    "IBAN_CODE": "IBAN",
+    "SWIFT_CODE": "BIC",
+    "US_SSN": "SSN",
+    "US_ITIN": "ITIN",
+    "US_PASSPORT": "PASSPORT",
+    "US_BANK_NUMBER": "ACCOUNT",
+    "BANK_ACCOUNT": "ACCOUNT",
+    "VAT_ID": "VAT",
+    "TAX_ID": "TAXID",
+    "IP_ADDRESS": "IP",
+    "URL": "URL",
+    "CRYPTO": "CRYPTO",
+    "MEDICAL_LICENSE": "LICENSE",
+    "NRP": "NRP",
+    "CONFIDENTIAL_TERM": "TERM",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A sensitive span ``text[start:end]`` of ``entity_type``, with the detector's confidence."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+    @property
+    def prefix(self) -> str:
+        """The placeholder prefix for this entity type."""
+        return ENTITY_PREFIXES.get(self.entity_type, self.entity_type)
+
+    def overlaps(self, other: Finding) -> bool:
+        """True if the two spans share at least one character."""
+        return self.start < other.end and other.start < self.end
+
+    def shifted(self, offset: int) -> Finding:
+        """The same finding with offsets moved by ``offset`` (chunk to document)."""
+        return Finding(self.start + offset, self.end + offset, self.entity_type, self.score)
+
+
+def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Keep the best of each group of overlapping findings: highest score, then longest span.
+
+    The result is sorted by position and has no overlaps, so it can be substituted directly.
+    """
+    ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
+    kept: list[Finding] = []
+    for finding in ranked:
+        if not any(finding.overlaps(k) for k in kept):
+            kept.append(finding)
+    return sorted(kept)

@@ -1,0 +1,141 @@
+"""Recognizers for business documents that stock Presidio lacks.
+
+Each is a Presidio recognizer, so it runs inside the same ``AnalyzerEngine`` pass. Patterns
+describe *shapes* (legal-form suffixes, address grammar, ID formats); none is a list of
+names taken from any data set.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+__all__ = ["business_recognizers", "deny_list_recognizer"]
+
+#: Case matters for these shapes; Presidio's default flags ignore case.
+_FLAGS = re.DOTALL | re.MULTILINE
+_LEGAL_FORMS = (
+    r"Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|LLP|L\.P|LP|Ltd|Limited|PLC|plc|GmbH|AG|KG|SE|"
+    r"S\.A|SA|S\.A\.S|SAS|S\.p\.A|SpA|S\.r\.l|Srl|B\.V|BV|N\.V|NV|Oy|AB|ASA|A/S|Pty|Holdings|Group|Trust"
+)
+_NAME_WORD = r"(?:[A-Z][\w&'\u2019.\-]*|&|and|of|the|de|van|von)"
+ORGANIZATION_WITH_LEGAL_FORM = rf"\b[A-Z][\w&'\u2019.\-]*(?:[ \t]+{_NAME_WORD}){{0,6}},?[ \t]+(?:{_LEGAL_FORMS})\b\.?"
+_STREET_TYPES = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy|Place|Pl|Way|"
+    r"Terrace|Circle|Cir|Highway|Hwy|Square|Sq|Plaza|Alley|Row|Crescent|Close|Trail|Loop|Pike"
+)
+STREET_ADDRESS = (
+    rf"\b\d{{1,6}}[A-Za-z]?(?:[ \t]+[NSEW]\.?)?(?:[ \t]+[A-Z][a-zA-Z'\u2019.\-]*){{1,4}}"
+    rf"[ \t]+(?:{_STREET_TYPES})\b\.?"
+    r"(?:,?[ \t]+(?:Suite|Ste|Apt|Apartment|Unit|Floor|Fl|Room|Rm)\.?[ \t]*#?[\w\-]+)?"
+)
+CONTINENTAL_ADDRESS = (
+    r"\b[A-ZÄÖÜ][a-zäöüß\-]+(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm)[ \t]+\d{1,5}[a-z]?\b"
+)
+EU_VAT = (
+    r"\b(?:ATU\d{8}|BE[01]\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|"
+    r"ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-HJ-NP-Z0-9]{2}\d{9}|GB(?:\d{9}|\d{12})|HR\d{11}|HU\d{8}|"
+    r"IE\d{7}[A-W][A-I]?|IT\d{11}|LT(?:\d{9}|\d{12})|LU\d{8}|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|"
+    r"PT\d{9}|RO\d{2,10}|SE\d{12}|SI\d{8}|SK\d{10}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b"
+)
+
+# "between Acme GmbH ("Supplier") and Globex Inc. ("Buyer")": the party names of a preamble.
+_PARTY = re.compile(
+    r"(?:\bbetween|\band|\bby)\s*:?\s+(?P<name>[A-Z][^()\n\"“”]{1,120}?)\s*,?\s*"
+    r"(?:\((?:[^()]{0,200}?)?(?:hereinafter|the|referred to as|\s)*[\"“”']+[A-Z][\w\s]{0,30}[\"“”']+\s*\))",
+)
+
+
+class PreamblePartyRecognizer(EntityRecognizer):
+    """Defined parties (``X ("Supplier")``) and every later mention of their names."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["ORGANIZATION"], name="PreamblePartyRecognizer")
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Find defined party names, then all their occurrences."""
+        names = {m.group("name").strip(" ,;:") for m in _PARTY.finditer(text)}
+        names = {n for n in names if 2 <= len(n) <= 120}
+        results = []
+        for name in names:
+            for match in re.finditer(re.escape(name), text, flags=re.IGNORECASE):
+                results.append(RecognizerResult("ORGANIZATION", match.start(), match.end(), 0.9))
+        return results
+
+
+def business_recognizers() -> list[EntityRecognizer]:
+    """Organisations, parties, addresses, IBAN/BIC, VAT and tax IDs, bank accounts."""
+    return [
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="ORGANIZATION",
+            name="LegalFormOrganizationRecognizer",
+            patterns=[Pattern("legal form", ORGANIZATION_WITH_LEGAL_FORM, 0.9)],
+        ),
+        PreamblePartyRecognizer(),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="STREET_ADDRESS",
+            name="StreetAddressRecognizer",
+            patterns=[
+                Pattern("street address", STREET_ADDRESS, 0.9),
+                Pattern("continental address", CONTINENTAL_ADDRESS, 0.9),
+            ],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="SWIFT_CODE",
+            name="SwiftBicRecognizer",
+            patterns=[
+                Pattern(
+                    "bic",
+                    r"\b[A-Z]{4}(?:AT|BE|CH|DE|ES|FR|GB|IE|IT|LU|NL|PL|SE|US)"
+                    r"[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b",
+                    0.3,
+                )
+            ],
+            context=["bic", "swift", "bank identifier", "bank code"],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="VAT_ID",
+            name="VatIdRecognizer",
+            patterns=[Pattern("eu vat", EU_VAT, 0.6)],
+            context=["vat", "ust-idnr", "tva", "iva", "tax"],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="TAX_ID",
+            name="UsEinRecognizer",
+            patterns=[Pattern("ein", r"\b\d{2}-\d{7}\b", 0.3)],
+            context=["ein", "employer identification", "tax id", "taxpayer", "tin"],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="BANK_ACCOUNT",
+            name="BankAccountRecognizer",
+            patterns=[Pattern("account number", r"\b\d{6,17}\b", 0.05)],
+            context=["account", "acct", "a/c", "kontonummer", "routing"],
+        ),
+    ]
+
+
+def deny_list_recognizer(terms: list[str]) -> PatternRecognizer | None:
+    """Confidential terms (project code names and the like), matched as whole words in any case."""
+    cleaned = sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    regex = r"(?i)\b(?:" + "|".join(re.escape(t) for t in cleaned) + r")\b"
+    return PatternRecognizer(
+        global_regex_flags=_FLAGS,
+        supported_entity="CONFIDENTIAL_TERM",
+        name="DenyListRecognizer",
+        patterns=[Pattern("deny list", regex, 1.0)],
+    )

@@ -1,0 +1,105 @@
+"""Consistent, reversible placeholders: the same value always gets the same token in a run.
+
+The vault lives on this machine only. Nothing that holds it, or any of its values, is ever
+passed to a model client; only pseudonymised text is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
+
+__all__ = ["TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
+
+#: A placeholder as a model may write it back: any case, brackets lost or HTML-escaped,
+#: spaces or a line break inside (``<PERSON_1>``, ``person_1``, ``&lt;ORG_2&gt;``, ``<ORG_\n2>``).
+TOKEN_PATTERN = re.compile(
+    r"(?:(?:<|&lt;|\[)[ \t]*)?(?<![A-Za-z0-9])(?P<prefix>[A-Za-z]{2,12})[ \t]*[_\-][ \t\r\n]*(?P<n>\d{1,4})"
+    r"(?![0-9])(?:[ \t]*(?:>|&gt;|\]))?",
+)
+
+
+def _normal(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+@dataclass
+class Vault:
+    """Real value <-> placeholder for one run. Equal values (ignoring case and spacing) share a token."""
+
+    _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    _values: dict[str, str] = field(default_factory=dict)
+    _counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def token_for(self, prefix: str, value: str) -> str:
+        """The placeholder for ``value``, creating ``<PREFIX_n>`` on first sight."""
+        key = (prefix, _normal(value))
+        token = self._tokens.get(key)
+        if token is None:
+            self._counters[prefix] += 1
+            token = f"<{prefix}_{self._counters[prefix]}>"
+            self._tokens[key] = token
+            self._values[token] = value
+        return token
+
+    def value_of(self, token: str) -> str | None:
+        """The real value behind a canonical token such as ``<PERSON_1>``."""
+        return self._values.get(token)
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every placeholder issued so far."""
+        return list(self._values)
+
+    @property
+    def values(self) -> list[str]:
+        """Every real value held (never send these anywhere)."""
+        return list(self._values.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:  # never print the values
+        return f"Vault({len(self)} values)"
+
+
+def pseudonymize(text: str, findings: list[Finding], vault: Vault) -> str:
+    """``text`` with every finding replaced by its vault placeholder."""
+    parts: list[str] = []
+    cursor = 0
+    for finding in resolve_overlaps(findings):
+        parts.append(text[cursor : finding.start])
+        parts.append(vault.token_for(finding.prefix, text[finding.start : finding.end]))
+        cursor = finding.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A model answer with real values put back, and the placeholders that had no value."""
+
+    text: str
+    unrestored: tuple[str, ...]
+
+
+def restore(text: str, vault: Vault) -> Restored:
+    """Put real values back into ``text``, tolerating the ways models mangle placeholders."""
+    prefixes = {token[1 : token.rindex("_")] for token in vault.tokens}
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        prefix = match.group("prefix").upper()
+        if prefix not in prefixes:
+            return match.group(0)  # ordinary text such as "COVID-19"
+        canonical = f"<{prefix}_{int(match.group('n'))}>"
+        value = vault.value_of(canonical)
+        if value is None:
+            missing.append(canonical)
+            return match.group(0)
+        return value
+
+    return Restored(TOKEN_PATTERN.sub(replace, text), tuple(dict.fromkeys(missing)))

@@ -31,8 +31,23 @@ STREET_ADDRESS = (
     rf"[ \t]+(?:{_STREET_TYPES})\b\.?"
     r"(?:,?[ \t]+(?:Suite|Ste|Apt|Apartment|Unit|Floor|Fl|Room|Rm)\.?[ \t]*#?[\w\-]+)?"
 )
-CONTINENTAL_ADDRESS = (
-    r"\b[A-ZÄÖÜ][a-zäöüß\-]+(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm)[ \t]+\d{1,5}[a-z]?\b"
+# Street words of other countries, before the name ("Rua X 12", "Via Roma 5") or fused after it
+# ("Hauptstraße 5", "Vesturgata 66", "Kerkstraat 3", "Andrássy út 10").
+_STREET_BEFORE = (
+    r"Rua|Rue|Via|Viale|Calle|Avenida|Avda|Avenue|Av\.|Praça|Plaza|Piazza|Largo|Travessa|Ulica|ul\.|Carrer|Chemin"
+)
+_STREET_AFTER = (
+    r"straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|straat|laan|plein|steenweg|dreef|gata|gatan|vej|vegen|"
+    r"veien|väg|vägen|tie|katu|utca|út|tér|ulica|cesta|iela|gatvė|tänav"
+)
+CONTINENTAL_ADDRESS = rf"(?i)\b[\w\-]+(?:{_STREET_AFTER})\.?[ \t]+\d{{1,5}}[a-z]?\b"
+ROMANCE_ADDRESS = rf"(?i)\b(?:\d{{1,6}}[ \t]+)?(?:{_STREET_BEFORE})[ \t]+(?:[\w'\u2019.\-]+[ \t]+){{0,5}}?\d{{1,5}}\b"
+UNIT_DESIGNATOR = r"(?i)\b(?:suite|ste\.|apt\.?|apartment|unit|floor|room|flat)[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+POSTCODE = r"\b\d{5}(?:-\d{4})?\b"
+# Digit groups of a phone number in any national format, trusted only next to a phone word.
+PHONE_SHAPE = (
+    r"(?<![\w/])(?:\+|00)?\d{0,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,4}){1,4}"
+    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w/])"
 )
 EU_VAT = (
     r"\b(?:ATU\d{8}|BE[01]\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|"
@@ -87,6 +102,57 @@ def business_recognizers() -> list[EntityRecognizer]:
             patterns=[
                 Pattern("street address", STREET_ADDRESS, 0.9),
                 Pattern("continental address", CONTINENTAL_ADDRESS, 0.9),
+                Pattern("romance address", ROMANCE_ADDRESS, 0.85),
+                Pattern("unit designator", UNIT_DESIGNATOR, 0.6),
+            ],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="STREET_ADDRESS",
+            name="PostcodeRecognizer",
+            patterns=[Pattern("postcode", POSTCODE, 0.1)],
+            context=[
+                "zip",
+                "postcode",
+                "postal",
+                "address",
+                "street",
+                "city",
+                "located",
+                "lives",
+                "live",
+                "suite",
+                "apt",
+                "road",
+                "avenue",
+                "state",
+            ],
+        ),
+        PatternRecognizer(
+            global_regex_flags=_FLAGS,
+            supported_entity="PHONE_NUMBER",
+            name="PhoneShapeRecognizer",
+            patterns=[Pattern("phone shape", PHONE_SHAPE, 0.1)],
+            context=[
+                "phone",
+                "call",
+                "tel",
+                "telephone",
+                "mobile",
+                "cell",
+                "fax",
+                "number",
+                "dial",
+                "text",
+                "reach",
+                "contact",
+                "whatsapp",
+                "ring",
+                "office",
+                "home",
+                "work",
+                "answering",
+                "extension",
             ],
         ),
         PatternRecognizer(

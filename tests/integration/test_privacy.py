@@ -97,3 +97,17 @@ async def test_unredacted_payload_is_blocked_and_nothing_is_sent(
 async def test_local_endpoints_are_not_guarded() -> None:
     model = open_model(Endpoint(name="loc", model="llamacpp:smollm2"))
     assert not isinstance(model, EgressGuard)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hello, this is Mr. Tomasz Wróbel. Who are you?", "Mr. Tomasz Wróbel"),
+        ("please correct it to mrs. ingrid halvorsen?", "mrs. ingrid halvorsen"),
+        ("Name:    Oskar Lindgren\nAddress: 12 Birch Lane", "Oskar Lindgren"),
+        ("My name is Nkechi", "Nkechi"),
+    ],
+)
+def test_people_named_after_a_cue(text: str, name: str) -> None:
+    found = [text[f.start : f.end] for f in shared_detector().detect(text) if f.entity_type == "PERSON"]
+    assert any(name in span for span in found), found

@@ -85,6 +85,40 @@ class PreamblePartyRecognizer(EntityRecognizer):
         return results
 
 
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w'\u2019\-]+"
+# An honorific and the name after it, in any case ("Mr. Derek Crnić", "mr. larry lombardo").
+_TITLED = re.compile(
+    r"\b(?i:mr|mrs|ms|miss|mx|dr|prof|sir|madam|herr|frau|mme|mlle|sr|sra)\.?[ \t]+"
+    r"(?i:[a-zà-öø-þ][\w'\u2019\-]+)(?:[ \t]+" + _NAME + r"|[ \t]+(?i:[a-zà-öø-þ][\w'\u2019\-]+)(?=[?.!,]|$))?",
+    re.MULTILINE,
+)
+# A name introduced by a cue ("My name is Elina", "Name: Bridget Knudsen", "Dear Ms Tan").
+_INTRODUCED = re.compile(
+    r"(?:\b(?i:my name is|name is|signed by|attn\.?|attention|dear|contact person)"
+    r"|^(?i:name|full name|contact|signatory)[ \t]*:)[ \t]+(?P<name>" + _NAME + r"(?:[ \t]+" + _NAME + r"){0,2})",
+    re.MULTILINE,
+)
+
+
+class PersonCueRecognizer(EntityRecognizer):
+    """People named after an honorific or an introduction cue; finds what small NER models miss."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="PersonCueRecognizer")
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Titled names (title included, as it identifies too) and introduced names."""
+        # A cue is stronger evidence than an NER label, so these outrank spaCy's 0.85 on the same span.
+        results = [RecognizerResult("PERSON", m.start(), m.end(), 0.9) for m in _TITLED.finditer(text)]
+        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.9) for m in _INTRODUCED.finditer(text)]
+        return results
+
+
 def business_recognizers() -> list[EntityRecognizer]:
     """Organisations, parties, addresses, IBAN/BIC, VAT and tax IDs, bank accounts."""
     return [
@@ -95,6 +129,7 @@ def business_recognizers() -> list[EntityRecognizer]:
             patterns=[Pattern("legal form", ORGANIZATION_WITH_LEGAL_FORM, 0.9)],
         ),
         PreamblePartyRecognizer(),
+        PersonCueRecognizer(),
         PatternRecognizer(
             global_regex_flags=_FLAGS,
             supported_entity="STREET_ADDRESS",

@@ -63,14 +63,22 @@ _PARTY = re.compile(
 )
 
 
-class PreamblePartyRecognizer(EntityRecognizer):
-    """Defined parties (``X ("Supplier")``) and every later mention of their names."""
+class _CodeRecognizer(EntityRecognizer):
+    """A recognizer written in code for one entity type; subclasses implement ``analyze``."""
+
+    entity = ""
 
     def __init__(self) -> None:
-        super().__init__(supported_entities=["ORGANIZATION"], name="PreamblePartyRecognizer")
+        super().__init__(supported_entities=[self.entity], name=type(self).__name__)
 
     def load(self) -> None:
         """Nothing to load."""
+
+
+class PreamblePartyRecognizer(_CodeRecognizer):
+    """Defined parties (``X ("Supplier")``) and every later mention of their names."""
+
+    entity = "ORGANIZATION"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -100,14 +108,10 @@ _INTRODUCED = re.compile(
 )
 
 
-class PersonCueRecognizer(EntityRecognizer):
+class PersonCueRecognizer(_CodeRecognizer):
     """People named after an honorific or an introduction cue; finds what small NER models miss."""
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="PersonCueRecognizer")
-
-    def load(self) -> None:
-        """Nothing to load."""
+    entity = "PERSON"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -119,111 +123,63 @@ class PersonCueRecognizer(EntityRecognizer):
         return results
 
 
+def _recognizer(entity: str, name: str, patterns: list[Pattern], context: str = "") -> PatternRecognizer:
+    """A case-sensitive pattern recognizer; ``context`` is a space-separated list of cue words."""
+    return PatternRecognizer(
+        supported_entity=entity,
+        name=name,
+        patterns=patterns,
+        context=context.split(),
+        global_regex_flags=_FLAGS,
+    )
+
+
+BIC = r"\b[A-Z]{4}(?:AT|BE|CH|DE|ES|FR|GB|IE|IT|LU|NL|PL|SE|US)[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b"
+_ADDRESS_CUES = "zip postcode postal address street city located lives live suite apt road avenue state"
+_PHONE_CUES = (
+    "phone call tel telephone mobile cell fax number dial text reach contact whatsapp ring office home "
+    "work answering extension"
+)
+
+
 def business_recognizers() -> list[EntityRecognizer]:
-    """Organisations, parties, addresses, IBAN/BIC, VAT and tax IDs, bank accounts."""
+    """Organisations, parties, people by cue, addresses, phones, BIC, VAT and tax IDs, bank accounts.
+
+    Scores below the detector's threshold (0.4) only count next to a cue word (Presidio adds 0.35).
+    """
     return [
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="ORGANIZATION",
-            name="LegalFormOrganizationRecognizer",
-            patterns=[Pattern("legal form", ORGANIZATION_WITH_LEGAL_FORM, 0.9)],
+        _recognizer(
+            "ORGANIZATION",
+            "LegalFormOrganizationRecognizer",
+            [Pattern("legal form", ORGANIZATION_WITH_LEGAL_FORM, 0.9)],
         ),
         PreamblePartyRecognizer(),
         PersonCueRecognizer(),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="STREET_ADDRESS",
-            name="StreetAddressRecognizer",
-            patterns=[
+        _recognizer(
+            "STREET_ADDRESS",
+            "StreetAddressRecognizer",
+            [
                 Pattern("street address", STREET_ADDRESS, 0.9),
                 Pattern("continental address", CONTINENTAL_ADDRESS, 0.9),
                 Pattern("romance address", ROMANCE_ADDRESS, 0.85),
                 Pattern("unit designator", UNIT_DESIGNATOR, 0.6),
             ],
         ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="STREET_ADDRESS",
-            name="PostcodeRecognizer",
-            patterns=[Pattern("postcode", POSTCODE, 0.1)],
-            context=[
-                "zip",
-                "postcode",
-                "postal",
-                "address",
-                "street",
-                "city",
-                "located",
-                "lives",
-                "live",
-                "suite",
-                "apt",
-                "road",
-                "avenue",
-                "state",
-            ],
+        _recognizer("STREET_ADDRESS", "PostcodeRecognizer", [Pattern("postcode", POSTCODE, 0.1)], _ADDRESS_CUES),
+        _recognizer("PHONE_NUMBER", "PhoneShapeRecognizer", [Pattern("phone shape", PHONE_SHAPE, 0.1)], _PHONE_CUES),
+        _recognizer("SWIFT_CODE", "SwiftBicRecognizer", [Pattern("bic", BIC, 0.3)], "bic swift bank"),
+        _recognizer("VAT_ID", "VatIdRecognizer", [Pattern("eu vat", EU_VAT, 0.6)], "vat ust-idnr tva iva tax"),
+        _recognizer(
+            "TAX_ID",
+            "UsEinRecognizer",
+            [Pattern("ein", r"\b\d{2}-\d{7}\b", 0.3)],
+            "ein employer identification tax taxpayer tin",
         ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="PHONE_NUMBER",
-            name="PhoneShapeRecognizer",
-            patterns=[Pattern("phone shape", PHONE_SHAPE, 0.1)],
-            context=[
-                "phone",
-                "call",
-                "tel",
-                "telephone",
-                "mobile",
-                "cell",
-                "fax",
-                "number",
-                "dial",
-                "text",
-                "reach",
-                "contact",
-                "whatsapp",
-                "ring",
-                "office",
-                "home",
-                "work",
-                "answering",
-                "extension",
-            ],
-        ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="SWIFT_CODE",
-            name="SwiftBicRecognizer",
-            patterns=[
-                Pattern(
-                    "bic",
-                    r"\b[A-Z]{4}(?:AT|BE|CH|DE|ES|FR|GB|IE|IT|LU|NL|PL|SE|US)"
-                    r"[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b",
-                    0.3,
-                )
-            ],
-            context=["bic", "swift", "bank identifier", "bank code"],
-        ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="VAT_ID",
-            name="VatIdRecognizer",
-            patterns=[Pattern("eu vat", EU_VAT, 0.6)],
-            context=["vat", "ust-idnr", "tva", "iva", "tax"],
-        ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="TAX_ID",
-            name="UsEinRecognizer",
-            patterns=[Pattern("ein", r"\b\d{2}-\d{7}\b", 0.3)],
-            context=["ein", "employer identification", "tax id", "taxpayer", "tin"],
-        ),
-        PatternRecognizer(
-            global_regex_flags=_FLAGS,
-            supported_entity="BANK_ACCOUNT",
-            name="BankAccountRecognizer",
-            patterns=[Pattern("account number", r"\b\d{6,17}\b", 0.05)],
-            context=["account", "acct", "a/c", "kontonummer", "routing"],
+        _recognizer(
+            "BANK_ACCOUNT",
+            "BankAccountRecognizer",
+            [Pattern("account number", r"\b\d{6,17}\b", 0.05)],
+            "account acct a/c kontonummer routing",
         ),
     ]
 
@@ -234,9 +190,4 @@ def deny_list_recognizer(terms: list[str]) -> PatternRecognizer | None:
     if not cleaned:
         return None
     regex = r"(?i)\b(?:" + "|".join(re.escape(t) for t in cleaned) + r")\b"
-    return PatternRecognizer(
-        global_regex_flags=_FLAGS,
-        supported_entity="CONFIDENTIAL_TERM",
-        name="DenyListRecognizer",
-        patterns=[Pattern("deny list", regex, 1.0)],
-    )
+    return _recognizer("CONFIDENTIAL_TERM", "DenyListRecognizer", [Pattern("deny list", regex, 1.0)])

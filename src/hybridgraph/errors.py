@@ -18,6 +18,7 @@ __all__ = [
     "EgressBlocked",
     "EndpointUnreachableError",
     "HybridGraphError",
+    "InputError",
     "ModelCallError",
     "ModelError",
     "ModelNotPulledError",
@@ -68,6 +69,10 @@ def _locate(message: str, path: Path | None, line: int | None, column: int | Non
 
 class UnknownModelError(ConfigError):
     """A model string or endpoint name could not be resolved."""
+
+
+class InputError(HybridGraphError):
+    """An input document cannot be processed: empty, binary, unreadable or malformed."""
 
 
 class DependencyMissingError(HybridGraphError):

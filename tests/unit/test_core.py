@@ -27,6 +27,7 @@ PUBLIC_API = {
     "EndpointUnreachableError",
     "FunctionModel",
     "HybridGraphError",
+    "InputError",
     "LiteLLMModel",
     "LlamaCppModel",
     "Message",

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from hybridgraph.cli.models import CatalogOption
-from hybridgraph.errors import ConfigError
 
 __all__ = ["ask_command"]
 
@@ -31,10 +30,9 @@ def ask_command(
     """Ask one model one question and print the answer as it is generated."""
     from hybridgraph.catalog import Catalog
     from hybridgraph.models import ChatRequest, open_model
+    from hybridgraph.textinput import check_text, read_text_input
 
-    text = sys.stdin.read() if prompt == "-" else prompt
-    if not text.strip():
-        raise ConfigError("the prompt is empty", fix="pass a question, or pipe one in with '-'")
+    text = read_text_input("-") if prompt == "-" else check_text(prompt, "the prompt")
     client = open_model(model, catalog=Catalog.load(catalog_file))
     request = ChatRequest.from_prompt(text, system=system, max_tokens=max_tokens, temperature=temperature)
     asyncio.run(_ask(client, request, stream))

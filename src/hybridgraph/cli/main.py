@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, models
+from hybridgraph.cli import ask, models, redact
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -43,6 +43,7 @@ def _root(
 
 app.command("models")(models.models_command)
 app.command("ask")(ask.ask_command)
+app.command("redact")(redact.redact_command)
 
 
 def main() -> None:

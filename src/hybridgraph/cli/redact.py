@@ -1,0 +1,88 @@
+"""``hybridgraph redact``: pseudonymise a document locally, for people and for batch evaluation."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["redact_command"]
+
+
+def redact_command(
+    source: Annotated[str, typer.Argument(help="text file, or '-' for standard input")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="add findings, sensitivity and timings")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='batch: read lines of {"id", "text"}, write one result line each')
+    ] = False,
+    deny: Annotated[list[str] | None, typer.Option("--deny", help="confidential term to redact (repeatable)")] = None,
+) -> None:
+    """Print the text with personal and confidential data replaced by placeholders such as <PERSON_1>."""
+    from hybridgraph.textinput import read_text_input
+    from hybridgraph.tools.pii.detector import DetectorConfig, PiiDetector
+
+    detector = PiiDetector(DetectorConfig(deny_list=tuple(deny or ())))
+    text = read_text_input(source)
+    if jsonl:
+        _batch(detector, text.splitlines())
+    elif as_json:
+        typer.echo(json.dumps(_redact(detector, text, timings=True), ensure_ascii=False, indent=2))
+    else:
+        redacted = _redact(detector, text)["redacted"]
+        typer.echo(redacted, nl=not redacted.endswith("\n"))
+
+
+def _redact(detector: Any, text: str, *, timings: bool = False) -> dict[str, Any]:
+    from hybridgraph.tools.pii import Vault, pseudonymize
+    from hybridgraph.tools.pii.classify import classify
+
+    started = time.perf_counter()
+    findings = detector.detect(text)
+    detected = time.perf_counter()
+    verdict = classify(text, findings)
+    result: dict[str, Any] = {
+        "redacted": pseudonymize(text, findings, Vault()),
+        "findings": [
+            {"entity_type": f.entity_type, "start": f.start, "end": f.end, "score": round(f.score, 3)} for f in findings
+        ],
+        "sensitivity": verdict.level.value,
+    }
+    if timings:
+        result["reasons"] = list(verdict.reasons)
+        result["timings"] = {
+            "detect_s": round(detected - started, 4),
+            "total_s": round(time.perf_counter() - started, 4),
+        }
+    return result
+
+
+def _batch(detector: Any, lines: list[str]) -> None:
+    """One output line per input line; a bad line gets an error line and the batch goes on."""
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=not sys.stderr.isatty(), console=_stderr()) as progress:
+        task = progress.add_task("redacting", total=len(lines))
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                sys.stdout.write(json.dumps(_batch_line(detector, line, number), ensure_ascii=False) + "\n")
+            progress.advance(task)
+
+
+def _batch_line(detector: Any, line: str, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+        text = record["text"]
+        if not isinstance(text, str):
+            raise TypeError
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return {"id": None, "line": number, "error": 'not a JSON object with a string "text"'}
+    return {"id": record.get("id"), **_redact(detector, text)}
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

@@ -111,3 +111,21 @@ async def test_local_endpoints_are_not_guarded() -> None:
 def test_people_named_after_a_cue(text: str, name: str) -> None:
     found = [text[f.start : f.end] for f in shared_detector().detect(text) if f.entity_type == "PERSON"]
     assert any(name in span for span in found), found
+
+
+def test_long_text_is_chunked_with_offsets_and_every_mention_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridgraph.tools.pii import detector as module
+
+    monkeypatch.setattr(module, "CHUNK_CHARS", 900)
+    monkeypatch.setattr(module, "CHUNK_OVERLAP", 120)
+    para = "Contact Mr. Oskar Lindgren at oskar@nordwind.de about the delivery for the northern warehouse. "
+    text = para * 40 + "In the end, Oskar Lindgren signed."  # the last mention has no cue of its own
+    seen: list[int] = []
+    findings = shared_detector().detect(text, progress=lambda done, total: seen.append(done))
+    assert len(seen) > 3 and seen[-1] == len(text)
+    assert all(text[f.start : f.end] for f in findings)
+    emails = [f for f in findings if f.entity_type == "EMAIL_ADDRESS"]
+    assert len(emails) == 40 and all(text[f.start : f.end] == "oskar@nordwind.de" for f in emails)
+    vault = Vault()
+    redacted = pseudonymize(text, findings, vault)
+    assert "Lindgren" not in redacted and "nordwind" not in redacted

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -101,3 +103,32 @@ async def test_guard_lets_placeholders_and_allowed_types_through() -> None:
     guard = EgressGuard(inner, scanner)
     answer = await guard.complete(ChatRequest.from_prompt("Is <PERSON_1> in France?"))
     assert answer.text == "ok" and guard.verdicts[-1].allowed and len(inner.calls) == 1
+
+
+def _rank(f: Finding) -> tuple[float, int, int]:
+    return (-f.score, -(f.end - f.start), f.start)
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12), st.floats(0, 1)), max_size=40))
+def test_resolve_overlaps_keeps_a_disjoint_best_first_cover(spans: list[tuple[int, int, float]]) -> None:
+    findings = [Finding(s, s + n, "PERSON", score) for s, n, score in spans]
+    kept = resolve_overlaps(findings)
+    assert kept == sorted(kept)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(kept))
+    for f in findings:  # each dropped finding lost to an overlapping one that ranks no lower
+        if f not in kept:
+            assert any(k.overlaps(f) and _rank(k) <= _rank(f) for k in kept)
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n"), max_size=400), st.integers(20, 60), st.integers(0, 15))
+def test_chunks_cover_the_text_in_order(text: str, size: int, overlap: int) -> None:
+    from hybridgraph.tools.pii import detector
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(detector, "CHUNK_CHARS", size)
+        mp.setattr(detector, "CHUNK_OVERLAP", overlap)
+        pieces = list(detector._chunks(text))
+    assert pieces[0][0] == 0 and pieces[-1][0] + len(pieces[-1][1]) == len(text)
+    for (start, chunk), (next_start, _) in itertools.pairwise(pieces):
+        assert text[start : start + len(chunk)] == chunk
+        assert start < next_start <= start + len(chunk)  # progress, and no gap

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+import re
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,6 +80,11 @@ _LABEL_WORDS = frozenset(
         "ACCOUNT",
     }
 )
+#: Texts are analysed in pieces of this size; pieces overlap by ``CHUNK_OVERLAP``.
+CHUNK_CHARS = 50_000
+CHUNK_OVERLAP = 400
+#: Entity types whose every exact mention is redacted once one mention is found.
+_PROPAGATED = frozenset({"PERSON", "ORGANIZATION", "CONFIDENTIAL_TERM"})
 _DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer")
 _build_lock = threading.Lock()
 
@@ -108,22 +115,64 @@ class PiiDetector:
                 self._engine = _build_engine(self.config)
         return self._engine
 
-    def detect(self, text: str) -> list[Finding]:
-        """Non-overlapping findings in ``text``, sorted by position."""
+    def detect(self, text: str, progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+        """Non-overlapping findings in ``text``, sorted by position.
+
+        Long texts are analysed in chunks cut at whitespace (spaCy refuses more than 1M
+        characters, and memory grows with length); ``progress(done_chars, total_chars)`` is
+        called after each chunk. A name found once is then redacted at every exact mention.
+        """
         if not text.strip():
             return []
+        findings: list[Finding] = []
+        for offset, chunk in _chunks(text):
+            findings += [f.shifted(offset) for f in self._detect_chunk(chunk)]
+            if progress is not None:
+                progress(offset + len(chunk), len(text))
+        return resolve_overlaps(findings + _other_mentions(text, findings))
+
+    def _detect_chunk(self, text: str) -> list[Finding]:
         results = self.engine.analyze(
             text=text,
             language=self.config.language,
             entities=list(self.config.entities),
             score_threshold=self.config.score_threshold,
         )
-        findings = [
+        return [
             Finding(r.start, r.end, r.entity_type, float(r.score))
             for r in results
             if text[r.start : r.end].strip(" .:").upper() not in _LABEL_WORDS
         ]
-        return resolve_overlaps(findings)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """``(offset, chunk)`` pieces of at most ``CHUNK_CHARS``, cut at whitespace, overlapping a little
+    so an entity on a cut is seen whole in one of them."""
+    start = 0
+    while True:
+        end = min(len(text), start + CHUNK_CHARS)
+        if end < len(text):
+            end = max(text.rfind("\n", start + CHUNK_CHARS // 2, end), text.rfind(" ", start + CHUNK_CHARS // 2, end))
+            end = end if end > start else start + CHUNK_CHARS
+        yield start, text[start:end]
+        if end >= len(text):
+            return
+        back = text.rfind(" ", end - CHUNK_OVERLAP, end)
+        start = back + 1 if back > start else end
+
+
+def _other_mentions(text: str, findings: list[Finding]) -> list[Finding]:
+    """Every exact, whole-word mention of a name already found somewhere in the text, in one pass."""
+    names = {text[f.start : f.end]: f for f in findings if f.entity_type in _PROPAGATED and f.end - f.start >= 3}
+    if not names:
+        return []
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)"
+    )
+    return [
+        Finding(m.start(), m.end(), names[m.group(0)].entity_type, names[m.group(0)].score * 0.95)
+        for m in pattern.finditer(text)
+    ]
 
 
 def _build_engine(config: DetectorConfig) -> Any:

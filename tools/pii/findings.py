@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 __all__ = ["ENTITY_PREFIXES", "Finding", "resolve_overlaps"]
@@ -60,10 +61,18 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Keep the best of each group of overlapping findings: highest score, then longest span.
 
     The result is sorted by position and has no overlaps, so it can be substituted directly.
+    Kept spans never overlap, so each candidate is checked against its two neighbours only:
+    O(n log n), which matters for megabyte documents with tens of thousands of findings.
     """
     ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
-    kept: list[Finding] = []
+    kept: list[Finding] = []  # sorted by start, pairwise disjoint
+    starts: list[int] = []
     for finding in ranked:
-        if not any(finding.overlaps(k) for k in kept):
-            kept.append(finding)
-    return sorted(kept)
+        i = bisect.bisect_left(starts, finding.start)
+        if i > 0 and kept[i - 1].end > finding.start:
+            continue
+        if i < len(kept) and kept[i].start < finding.end:
+            continue
+        kept.insert(i, finding)
+        starts.insert(i, finding.start)
+    return kept

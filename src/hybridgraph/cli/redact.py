@@ -31,16 +31,20 @@ def redact_command(
     elif as_json:
         typer.echo(json.dumps(_redact(detector, text, timings=True), ensure_ascii=False, indent=2))
     else:
-        redacted = _redact(detector, text)["redacted"]
+        redacted = _redact(detector, text, show_progress=True)["redacted"]
         typer.echo(redacted, nl=not redacted.endswith("\n"))
 
 
-def _redact(detector: Any, text: str, *, timings: bool = False) -> dict[str, Any]:
+def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: bool = False) -> dict[str, Any]:
+    from rich.progress import Progress
+
     from hybridgraph.tools.pii import Vault, pseudonymize
     from hybridgraph.tools.pii.classify import classify
 
     started = time.perf_counter()
-    findings = detector.detect(text)
+    with Progress(transient=True, disable=not (show_progress and sys.stderr.isatty()), console=_stderr()) as bar:
+        task = bar.add_task("detecting", total=len(text))
+        findings = detector.detect(text, progress=lambda done, total: bar.update(task, completed=done))
     detected = time.perf_counter()
     verdict = classify(text, findings)
     result: dict[str, Any] = {

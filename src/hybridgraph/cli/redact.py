@@ -36,15 +36,11 @@ def redact_command(
 
 
 def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: bool = False) -> dict[str, Any]:
-    from rich.progress import Progress
-
     from hybridgraph.tools.pii import Vault, pseudonymize
     from hybridgraph.tools.pii.classify import classify
 
     started = time.perf_counter()
-    with Progress(transient=True, disable=not (show_progress and sys.stderr.isatty()), console=_stderr()) as bar:
-        task = bar.add_task("detecting", total=len(text))
-        findings = detector.detect(text, progress=lambda done, total: bar.update(task, completed=done))
+    findings = _detect_with_bar(detector, text) if show_progress and sys.stderr.isatty() else detector.detect(text)
     detected = time.perf_counter()
     verdict = classify(text, findings)
     result: dict[str, Any] = {
@@ -61,6 +57,14 @@ def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: b
             "total_s": round(time.perf_counter() - started, 4),
         }
     return result
+
+
+def _detect_with_bar(detector: Any, text: str) -> Any:
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr()) as bar:
+        task = bar.add_task("detecting", total=len(text))
+        return detector.detect(text, progress=lambda done, total: bar.update(task, completed=done))
 
 
 def _batch(detector: Any, lines: list[str]) -> None:

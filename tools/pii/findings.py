@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-__all__ = ["ENTITY_PREFIXES", "Finding", "resolve_overlaps"]
+__all__ = ["ENTITY_PREFIXES", "Finding", "overlaps_any", "resolve_overlaps"]
 
 #: Placeholder prefix per entity type: ``ORGANIZATION`` becomes ``<ORG_1>``.
 ENTITY_PREFIXES: dict[str, str] = {
@@ -57,6 +57,13 @@ class Finding:
         return Finding(self.start + offset, self.end + offset, self.entity_type, self.score)
 
 
+def overlaps_any(disjoint: list[Finding], starts: list[int], finding: Finding) -> bool:
+    """True if ``finding`` overlaps one of ``disjoint`` (sorted, non-overlapping spans whose
+    ``start`` values are ``starts``). Only the two neighbours can overlap: O(log n)."""
+    i = bisect.bisect_left(starts, finding.start)
+    return (i > 0 and disjoint[i - 1].end > finding.start) or (i < len(disjoint) and disjoint[i].start < finding.end)
+
+
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Keep the best of each group of overlapping findings: highest score, then longest span.
 
@@ -68,11 +75,8 @@ def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []  # sorted by start, pairwise disjoint
     starts: list[int] = []
     for finding in ranked:
-        i = bisect.bisect_left(starts, finding.start)
-        if i > 0 and kept[i - 1].end > finding.start:
-            continue
-        if i < len(kept) and kept[i].start < finding.end:
-            continue
-        kept.insert(i, finding)
-        starts.insert(i, finding.start)
+        if not overlaps_any(kept, starts, finding):
+            i = bisect.bisect_left(starts, finding.start)
+            kept.insert(i, finding)
+            starts.insert(i, finding.start)
     return kept

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
 
-__all__ = ["TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
+__all__ = ["PLACEHOLDER", "TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
+
+#: A placeholder exactly as ``Vault.token_for`` writes it: ``<PREFIX_n>``.
+PLACEHOLDER = re.compile(r"<[A-Z]{2,12}_\d{1,4}>")
 
 #: A placeholder as a model may write it back: any case, brackets lost or HTML-escaped,
 #: spaces or a line break inside (``<PERSON_1>``, ``person_1``, ``&lt;ORG_2&gt;``, ``<ORG_\n2>``).

@@ -9,7 +9,6 @@ entity types and counts, never values, for the audit log.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,7 +16,8 @@ from dataclasses import dataclass, field
 
 from hybridgraph.errors import EgressBlocked
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, WrappedModel
-from hybridgraph.tools.pii.findings import Finding
+from hybridgraph.tools.pii.findings import Finding, overlaps_any
+from hybridgraph.tools.pii.vault import PLACEHOLDER
 
 __all__ = ["DEFAULT_ALLOWED_TYPES", "EgressGuard", "EgressVerdict", "Scanner"]
 
@@ -26,8 +26,6 @@ Scanner = Callable[[str], Sequence[Finding]]
 
 #: Entity types that may leave by default: place names ("the capital of France").
 DEFAULT_ALLOWED_TYPES: frozenset[str] = frozenset({"LOCATION"})
-
-_PLACEHOLDER = re.compile(r"<[A-Z]{2,12}_\d{1,4}>")
 
 
 @dataclass(frozen=True)
@@ -96,11 +94,12 @@ class EgressGuard(WrappedModel):
     def _count_blocked(self, texts: list[str]) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for text in texts:
-            placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
+            placeholders = [Finding(m.start(), m.end(), "PLACEHOLDER", 1.0) for m in PLACEHOLDER.finditer(text)]
+            starts = [p.start for p in placeholders]
             for finding in self.scanner(text):
                 if finding.entity_type in self.allowed_types:
                     continue
-                if any(finding.start < end and start < finding.end for start, end in placeholders):
+                if overlaps_any(placeholders, starts, finding):
                     continue  # a redactor placeholder, not data
                 counts[finding.entity_type] += 1
         return dict(counts)

@@ -113,6 +113,40 @@ def test_people_named_after_a_cue(text: str, name: str) -> None:
     assert any(name in span for span in found), found
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("They had 4: Hans, Linda, Amber and Brendan.", "PERSON", "Amber"),
+        ('Rafaela: "Who are you?" Laura: "I\'m Scott\'s daughter".', "PERSON", "Laura"),
+        ("sometimes people call me philipp", "PERSON", "philipp"),
+        ("Hi Ella, I'm contacting you about a wire transfer.", "PERSON", "Ella"),
+        ("Bo spent a year at Itriage as an assistant.", "ORGANIZATION", "Itriage"),
+        ("They're not answering at 96 237271", "PHONE_NUMBER", "96 237271"),
+        ("Can someone call me on 21 212 133 2727?", "PHONE_NUMBER", "21 212 133 2727"),
+        ("Gabon 66298 0319 3649187-Office", "PHONE_NUMBER", "3649187"),
+        ("Shelby Araujo lives at 87 Jakobi 69, Laane", "STREET_ADDRESS", "87 Jakobi 69, Laane"),
+    ],
+)
+def test_cues_conjuncts_and_labels(text: str, kind: str, value: str) -> None:
+    found = [text[f.start : f.end] for f in shared_detector().detect(text) if f.entity_type == kind]
+    assert any(value in span for span in found), found
+
+
+@pytest.mark.parametrize("sep", ["\n", "\n ", "  ", "\n>", "\n??? "])
+def test_address_block_is_one_finding_and_its_addressee_is_found(sep: str) -> None:
+    lines = ["Natasha Higuchi", "Department of Better Technology", "78 Camiño Ancho 91", "Suite 286", "El Tornadizo"]
+    text = sep.lstrip("\n") + sep.join(lines) + " Gabon 66298" if sep != "  " else "  ".join(lines) + "  Gabon 66298"
+    findings = shared_detector().detect(text)
+    blocks = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
+    assert len(blocks) == 1 and blocks[0].startswith("78 Camiño") and blocks[0].endswith("66298"), blocks
+    assert any("Better Technology" in text[f.start : f.end] for f in findings if f.entity_type == "ORGANIZATION")
+
+
+def test_years_and_section_numbers_are_not_addresses() -> None:
+    text = "12 Term and Termination\n12.1 This Agreement ends on 31 December\n 2027. Section 4 of Exhibit 2 applies."
+    assert not [f for f in shared_detector().detect(text) if f.entity_type == "STREET_ADDRESS"]
+
+
 def test_long_text_is_chunked_with_offsets_and_every_mention_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     from hybridgraph.tools.pii import detector as module
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hybridgraph.errors import EgressBlocked
 from hybridgraph.models import ChatRequest, FunctionModel
 from hybridgraph.models.egress import EgressGuard
-from hybridgraph.tools.pii import Finding, Vault, pseudonymize, resolve_overlaps, restore
+from hybridgraph.tools.pii import Finding, Vault, detector, pseudonymize, resolve_overlaps, restore
 
 
 def test_same_value_same_token_ignoring_case_and_spacing() -> None:
@@ -122,8 +122,6 @@ def test_resolve_overlaps_keeps_a_disjoint_best_first_cover(spans: list[tuple[in
 
 @given(st.text(alphabet=st.sampled_from("ab \n"), max_size=400), st.integers(20, 60), st.integers(0, 15))
 def test_chunks_cover_the_text_in_order(text: str, size: int, overlap: int) -> None:
-    from hybridgraph.tools.pii import detector
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(detector, "CHUNK_CHARS", size)
         mp.setattr(detector, "CHUNK_OVERLAP", overlap)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import DependencyMissingError
 from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
+from hybridgraph.tools.pii.layout import address_blocks, addressee_lines
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer
 
 __all__ = ["DEFAULT_ENTITIES", "SPACY_MODEL", "DetectorConfig", "PiiDetector", "shared_detector"]
@@ -85,6 +86,9 @@ CHUNK_CHARS = 50_000
 CHUNK_OVERLAP = 400
 #: Entity types whose every exact mention is redacted once one mention is found.
 _PROPAGATED = frozenset({"PERSON", "ORGANIZATION", "CONFIDENTIAL_TERM"})
+#: Entity types that never run across a line break.
+_ONE_LINE = frozenset({"PERSON", "ORGANIZATION", "LOCATION"})
+_FIELD_BREAK = re.compile(r"\n|\t|  ")
 _DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer")
 _build_lock = threading.Lock()
 
@@ -138,11 +142,32 @@ class PiiDetector:
             entities=list(self.config.entities),
             score_threshold=self.config.score_threshold,
         )
-        return [
-            Finding(r.start, r.end, r.entity_type, float(r.score))
+        findings = [
+            _trimmed(text, Finding(r.start, r.end, r.entity_type, float(r.score)))
             for r in results
             if text[r.start : r.end].strip(" .:").upper() not in _LABEL_WORDS
         ]
+        findings += address_blocks(text)
+        findings += addressee_lines(text, [f.start for f in findings if f.entity_type == "STREET_ADDRESS"])
+        wanted = set(self.config.entities)
+        return [f for f in findings if f.entity_type in wanted]
+
+
+def _trimmed(text: str, finding: Finding) -> Finding:
+    """The finding without the whitespace and line markers NER spans sometimes end with, and
+    without what follows a line break inside a name ("Natasha Higuchi\nDepartment"), a tab or a run of spaces."""
+    value = text[finding.start : finding.end]
+    if finding.entity_type in _ONE_LINE:
+        lead = len(value) - len(value.lstrip())
+        cut = _FIELD_BREAK.search(value, lead)
+        if cut is not None and cut.start() > lead:
+            value = value[: cut.start()]
+            finding = Finding(finding.start, finding.start + len(value), finding.entity_type, finding.score)
+    lead = len(value) - len(value.lstrip())
+    trail = len(value) - len(value.rstrip(" \t\r\n>"))
+    if not (lead or trail) or lead + trail >= len(value):
+        return finding
+    return Finding(finding.start + lead, finding.end - trail, finding.entity_type, finding.score)
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:

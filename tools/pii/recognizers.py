@@ -11,6 +11,7 @@ import re
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = ["business_recognizers", "deny_list_recognizer"]
 
@@ -44,9 +45,12 @@ CONTINENTAL_ADDRESS = rf"(?i)\b[\w\-]+(?:{_STREET_AFTER})\.?[ \t]+\d{{1,5}}[a-z]
 ROMANCE_ADDRESS = rf"(?i)\b(?:\d{{1,6}}[ \t]+)?(?:{_STREET_BEFORE})[ \t]+(?:[\w'\u2019.\-]+[ \t]+){{0,5}}?\d{{1,5}}\b"
 UNIT_DESIGNATOR = r"(?i)\b(?:suite|ste\.|apt\.?|apartment|unit|floor|room|flat)[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
 POSTCODE = r"\b\d{5}(?:-\d{4})?\b"
+# A number labelled by what line it is, as in letterheads and signatures: "0319 3649187-Office".
+_PHONE_LABELS = r"(?i:office|fax|mobile|cell|home|work|tel|phone)\b"
+_CALL_CUE = r"(?<=\b(?i:call|text|reach|ring|dial)(?:[ \t]+(?i:me|us|him|her|them))?(?:[ \t]+(?i:on|at))?[ \t]+)"
 # Digit groups of a phone number in any national format, trusted only next to a phone word.
 PHONE_SHAPE = (
-    r"(?<![\w/])(?:\+|00)?\d{0,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,4}){1,4}"
+    r"(?<![\w/])(?:\+|00)?\d{0,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,8}){1,4}"
     r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,6})?(?![\w/])"
 )
 EU_VAT = (
@@ -100,11 +104,23 @@ _TITLED = re.compile(
     r"(?i:[a-zà-öø-þ][\w'\u2019\-]+)(?:[ \t]+" + _NAME + r"|[ \t]+(?i:[a-zà-öø-þ][\w'\u2019\-]+)(?=[?.!,]|$))?",
     re.MULTILINE,
 )
-# A name introduced by a cue ("My name is Elina", "Name: Bridget Knudsen", "Dear Ms Tan").
+# A name introduced by a cue ("My name is Elina", "Name: Bridget Knudsen", "Dear Ms Tan", "I'm Scott").
 _INTRODUCED = re.compile(
-    r"(?:\b(?i:my name is|name is|signed by|attn\.?|attention|dear|contact person)"
-    r"|^(?i:name|full name|contact|signatory)[ \t]*:)[ \t]+(?P<name>" + _NAME + r"(?:[ \t]+" + _NAME + r"){0,2})",
+    r"(?:\b(?i:my name is|name is|signed by|attn\.?|attention|dear|hi|hello|contact person|call me|calls me|"
+    r"named(?:[ \t]+(?:him|her))?|I\\?['\u2019]m|I am)"
+    r"|^(?i:name|full name|contact|signatory)[ \t]*:)[ \t]+(?P<name>" + _NAME + r"(?:[ ]" + _NAME + r"){0,2})",
     re.MULTILINE,
+)
+
+
+# After the strongest cues a name is taken in any case ("my name is marie"), unless it is a common word.
+_INTRODUCED_ANY_CASE = re.compile(
+    r"\b(?i:my name is|call me|calls me|name on the account\?? user:)[ \t]+(?P<first>[^\W\d_][\w'\-]+)"
+    r"(?:[ \t]+(?P<last>[^\W\d_][\w'\-]+))?"
+)
+# The speaker of a line of dialogue or a chat transcript: 'Laura: "Who are you?"'.
+_SPEAKER = re.compile(
+    r"(?:^|(?<=[.!?\"\u201d]\s)|(?<=[.!?\"\u201d]))(?P<name>[^\W\d_][\w'\-]{1,30}):[ \t]*\\?[\"\u201c]"
 )
 
 
@@ -120,6 +136,69 @@ class PersonCueRecognizer(_CodeRecognizer):
         # A cue is stronger evidence than an NER label, so these outrank spaCy's 0.85 on the same span.
         results = [RecognizerResult("PERSON", m.start(), m.end(), 0.9) for m in _TITLED.finditer(text)]
         results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.9) for m in _INTRODUCED.finditer(text)]
+        results += [RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.6) for m in _SPEAKER.finditer(text)]
+        for m in _INTRODUCED_ANY_CASE.finditer(text):
+            if m.group("first").lower() not in STOP_WORDS:
+                end = "last" if m.group("last") and m.group("last").lower() not in STOP_WORDS else "first"
+                results.append(RecognizerResult("PERSON", m.start("first"), m.end(end), 0.7))
+        return results
+
+
+# An employer or business named after a cue ("works for Quertle", "spent a year at Itriage").
+_EMPLOYER = re.compile(
+    r"\b(?i:works?[ \t]+(?:at|for)|worked[ \t]+(?:at|for)|employed[ \t]+(?:at|by)|is[ \t]+from|"
+    r"(?:a|one|two|three|several)[ \t]+years?[ \t]+at|joined|recorded[ \t]+for|on[ \t]+behalf[ \t]+of|"
+    r"the[ \t]+address[ \t]+of)[ \t]+(?P<name>[A-Z][\w&'\u2019.\-]*(?:[ \t]+(?:[A-Z][\w&'\u2019.\-]*|&|of)){0,3})"
+)
+
+
+class EmployerCueRecognizer(_CodeRecognizer):
+    """Organisations named after an employment or affiliation cue."""
+
+    entity = "ORGANIZATION"
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """The capitalised name after each cue."""
+        return [RecognizerResult("ORGANIZATION", m.start("name"), m.end("name"), 0.6) for m in _EMPLOYER.finditer(text)]
+
+
+_NER_LABELS = {"PERSON": "PERSON", "ORG": "ORGANIZATION"}
+
+
+class ConjunctRecognizer(EntityRecognizer):
+    """Names coordinated with a name the NER model found: in "Hans, Linda and Amber", if spaCy
+    tags one, the others are the same kind of thing. Uses spaCy's dependency parse (``conj``)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=list(_NER_LABELS.values()), name="ConjunctRecognizer")
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Conjuncts of PERSON and ORG entities that have the entity's capitalisation."""
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None or not hasattr(doc, "ents"):
+            return []
+        covered = {token.i for ent in doc.ents for token in ent}
+        results = []
+        for ent in doc.ents:
+            kind = _NER_LABELS.get(ent.label_)
+            if kind is None:
+                continue
+            titled = ent.text[:1].isupper()
+            for token in ent:
+                for conj in token.conjuncts:
+                    if conj.i in covered or not conj.is_alpha or conj.is_stop or conj.text[:1].isupper() != titled:
+                        continue
+                    first = min([c.i for c in conj.lefts if c.dep_ in ("compound", "flat")] + [conj.i])
+                    span = doc[first : conj.i + 1]
+                    covered.update(range(first, conj.i + 1))
+                    results.append(RecognizerResult(kind, span.start_char, span.end_char, 0.6))
         return results
 
 
@@ -138,7 +217,7 @@ BIC = r"\b[A-Z]{4}(?:AT|BE|CH|DE|ES|FR|GB|IE|IT|LU|NL|PL|SE|US)[A-Z0-9]{2}(?:[A-
 _ADDRESS_CUES = "zip postcode postal address street city located lives live suite apt road avenue state"
 _PHONE_CUES = (
     "phone call tel telephone mobile cell fax number dial text reach contact whatsapp ring office home "
-    "work answering extension"
+    "work answer answering extension"
 )
 
 
@@ -155,6 +234,8 @@ def business_recognizers() -> list[EntityRecognizer]:
         ),
         PreamblePartyRecognizer(),
         PersonCueRecognizer(),
+        ConjunctRecognizer(),
+        EmployerCueRecognizer(),
         _recognizer(
             "STREET_ADDRESS",
             "StreetAddressRecognizer",
@@ -166,7 +247,17 @@ def business_recognizers() -> list[EntityRecognizer]:
             ],
         ),
         _recognizer("STREET_ADDRESS", "PostcodeRecognizer", [Pattern("postcode", POSTCODE, 0.1)], _ADDRESS_CUES),
-        _recognizer("PHONE_NUMBER", "PhoneShapeRecognizer", [Pattern("phone shape", PHONE_SHAPE, 0.1)], _PHONE_CUES),
+        _recognizer(
+            "PHONE_NUMBER",
+            "PhoneShapeRecognizer",
+            [
+                Pattern("phone shape", PHONE_SHAPE, 0.1),
+                Pattern("labelled phone", PHONE_SHAPE + r"(?=[ \t]*-?[ \t]*" + _PHONE_LABELS + ")", 0.7),
+                # spaCy counts "call" as a stop word, so the context enhancer never sees it.
+                Pattern("called phone", _CALL_CUE + PHONE_SHAPE, 0.6),
+            ],
+            _PHONE_CUES,
+        ),
         _recognizer("SWIFT_CODE", "SwiftBicRecognizer", [Pattern("bic", BIC, 0.3)], "bic swift bank"),
         _recognizer("VAT_ID", "VatIdRecognizer", [Pattern("eu vat", EU_VAT, 0.6)], "vat ust-idnr tva iva tax"),
         _recognizer(

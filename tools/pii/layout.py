@@ -1,0 +1,71 @@
+"""Postal address blocks and their addressee lines, found by layout rather than by words.
+
+An address written as a block ("78 Camiño Ancho 91 / Suite 286 / El Tornadizo / Gabon 66298")
+is identified by its grammar: a street line that starts with a house number, optional unit and
+locality lines, and a postal code at the end. Lines are separated by newlines, runs of spaces or
+the bullets and markers that mail merges and chat exports put there (``>``, ``???``, ``\\,``).
+The whole block becomes one finding, so its building number, city and postal code are
+redacted together; the short lines right above any address (the addressee's name and company,
+as in a letterhead or a signature block) are reported as well.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hybridgraph.tools.pii.findings import Finding
+
+__all__ = ["address_blocks", "addressee_lines"]
+
+_WORD = r"[^\W\d_][\w'\u2019.\-]*"
+# One line break of a block: a newline, a bullet or marker, a comma, or a run of spaces.
+_SEP = r"(?:[ \t]*(?:\n|\?\?\?|\\,|>|,)[ \t]*|[ \t]{2,})+"
+_NUMBER = r"\d{1,5}[a-zA-Z]?\.?"
+# "78 Camiño Ancho 91", "95 55 Halsey Road", "19 pierre delannoyplaats 211", "P.O. Box 101".
+_STREET = rf"(?:\d{{1,5}}[ \t]+)?(?:{_NUMBER}[ \t]+{_WORD}(?:[ \t]+{_WORD}){{0,5}}(?:[ \t]+{_NUMBER})?)"
+_UNIT = r"(?i:suite|ste\.?|apt\.?|apartment|unit|floor|room|flat)[ \t]*#?[ \t]*\d{1,5}[a-zA-Z]?"
+_LOCALITY = rf"{_WORD}(?:[ \t]+{_WORD}){{0,5}}(?:[ \t]+\d{{1,3}}\b)?"
+# Four to six digits that are not a year, or a UK/Canadian postcode.
+_POSTCODE = r"(?:(?!(?:19|20)\d\d\b)\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]\d[A-Z]\d)"
+_BLOCK = re.compile(
+    rf"(?<![\w.,])(?P<street>{_STREET})(?:{_SEP}{_UNIT})?(?:{_SEP}{_LOCALITY}){{0,3}}?(?:{_SEP}|[ \t]+)"
+    rf"(?P<postcode>{_POSTCODE})(?![\w-])"
+)
+# A street after a cue, with the locality after a comma: "lives at 87 Jakobi 69, Laane".
+_CUED_STREET = re.compile(
+    rf"\b(?i:address(?:[ \t]+is)?:?|lives?[ \t]+at|located[ \t]+at|is[ \t]+at|moved[ \t]+to|sent[ \t]+to|"
+    rf"arrived[ \t]+at|deliver(?:ed)?[ \t]+to|ship(?:ped)?[ \t]+to)[ \t\n]+"
+    rf"(?P<street>{_STREET}(?:,[ \t]*{_LOCALITY})?)"
+)
+_ADDRESSEE_LINE = re.compile(rf"{_WORD}(?:[ \t]+(?:{_WORD}|&)){{0,4}}")
+_LINE_BREAKS = re.compile(r"(?:[ \t]*(?:\n|\?\?\?|>)[ \t]*|[ \t]{2,})+")
+
+
+def address_blocks(text: str) -> list[Finding]:
+    """Address blocks, and streets named after a cue ("lives at ..."), as ``STREET_ADDRESS``.
+
+    A block outranks the per-line findings inside it, which would otherwise leave the
+    building number or the postal code in the clear.
+    """
+    findings = [Finding(m.start(), m.end(), "STREET_ADDRESS", 0.95) for m in _BLOCK.finditer(text)]
+    cued = _CUED_STREET.finditer(text)
+    findings += [Finding(m.start("street"), m.end("street"), "STREET_ADDRESS", 0.9) for m in cued]
+    return findings
+
+
+def addressee_lines(text: str, address_starts: list[int], most: int = 3) -> list[Finding]:
+    """Up to ``most`` short, digit-free lines directly above each address (``ORGANIZATION``):
+    the addressee's name and company in a letterhead or a signature block."""
+    found: list[Finding] = []
+    for start in sorted(set(address_starts)):
+        head_start = max(0, start - 240)
+        breaks = list(_LINE_BREAKS.finditer(text, head_start, start))
+        if not breaks or breaks[-1].end() != start:
+            continue
+        bounds = [head_start if head_start == 0 else None] + [b.end() for b in breaks]
+        for i in range(len(breaks) - 1, max(-1, len(breaks) - 1 - most), -1):
+            line_start, line_end = bounds[i], breaks[i].start()
+            if line_start is None or _ADDRESSEE_LINE.fullmatch(text, line_start, line_end) is None:
+                break
+            found.append(Finding(line_start, line_end, "ORGANIZATION", 0.5))
+    return found

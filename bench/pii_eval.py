@@ -31,7 +31,8 @@ def load_records(data: Path, limit: int | None) -> list[dict[str, Any]] | None:
     return records[:limit] if limit else records
 
 
-def stock_presidio() -> Callable[[str], list[Span]]:
+def stock_engine() -> Any:
+    """Presidio's ``AnalyzerEngine`` as shipped: default recognizers, the same spaCy model."""
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
@@ -44,7 +45,11 @@ def stock_presidio() -> Callable[[str], list[Span]]:
             "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
         }
     )
-    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+def stock_presidio() -> Callable[[str], list[Span]]:
+    engine = stock_engine()
     return lambda text: [(r.start, r.end) for r in engine.analyze(text=text, language="en")]
 
 

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import DependencyMissingError
 from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
-from hybridgraph.tools.pii.layout import address_blocks, addressee_lines
-from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer
+from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordinated_names
+from hybridgraph.tools.pii.nlp import FastContextEnhancer, trim_pipeline
+from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
 
 __all__ = ["DEFAULT_ENTITIES", "SPACY_MODEL", "DetectorConfig", "PiiDetector", "shared_detector"]
 
@@ -147,6 +148,7 @@ class PiiDetector:
             for r in results
             if text[r.start : r.end].strip(" .:").upper() not in _LABEL_WORDS
         ]
+        findings += coordinated_names(text, findings)
         findings += address_blocks(text)
         findings += addressee_lines(text, [f.start for f in findings if f.entity_type == "STREET_ADDRESS"])
         wanted = set(self.config.entities)
@@ -187,17 +189,38 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _other_mentions(text: str, findings: list[Finding]) -> list[Finding]:
-    """Every exact, whole-word mention of a name already found somewhere in the text, in one pass."""
-    names = {text[f.start : f.end]: f for f in findings if f.entity_type in _PROPAGATED and f.end - f.start >= 3}
+    """Every whole-word mention of a name already found somewhere in the text, in one pass.
+
+    Mentions match exactly, or in another capitalisation and spacing ("ADAMS  GOLF" for "Adams
+    Golf"); an organisation is also found by its name without the legal form ("Bizzingo" for
+    "BIZZINGO, INC.").
+    """
+    names: dict[str, Finding] = {}
+    for f in findings:
+        if f.entity_type in _PROPAGATED and f.end - f.start >= 3:
+            value = text[f.start : f.end]
+            for name in (value, *([organisation_core(value)] if f.entity_type == "ORGANIZATION" else [])):
+                if len(name) >= 3:
+                    names.setdefault(_folded(name), f)
     if not names:
         return []
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)"
-    )
-    return [
-        Finding(m.start(), m.end(), names[m.group(0)].entity_type, names[m.group(0)].score * 0.95)
-        for m in pattern.finditer(text)
-    ]
+    alternatives = (r"\s+".join(re.escape(w) for w in n.split()) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    mentions = []
+    for m in pattern.finditer(text):
+        source = names.get(_folded(m.group(0)))
+        if source is not None and (_capitalised(m.group(0)) or m.group(0) == text[source.start : source.end]):
+            mentions.append(Finding(m.start(), m.end(), source.entity_type, source.score * 0.95))
+    return mentions
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _capitalised(mention: str) -> bool:
+    """True if every word starts with a capital or a digit, as names do ("apple" is not "Apple")."""
+    return all(w[0].isupper() or w[0].isdigit() for w in mention.split())
 
 
 def _build_engine(config: DetectorConfig) -> Any:
@@ -211,7 +234,6 @@ def _build_engine(config: DetectorConfig) -> Any:
     # start-up; with no logging configured those would land on the user's terminal.
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     provider = NlpEngineProvider(
@@ -221,9 +243,11 @@ def _build_engine(config: DetectorConfig) -> Any:
         }
     )
     # Look at words after a candidate too: "555 0147 (office)", "089 72 63 41 fax".
-    enhancer = LemmaContextAwareEnhancer(context_prefix_count=5, context_suffix_count=2)
+    enhancer = FastContextEnhancer(context_prefix_count=5, context_suffix_count=2)
+    nlp_engine = provider.create_engine()
+    trim_pipeline(nlp_engine.nlp[config.language])
     engine = AnalyzerEngine(
-        nlp_engine=provider.create_engine(), supported_languages=[config.language], context_aware_enhancer=enhancer
+        nlp_engine=nlp_engine, supported_languages=[config.language], context_aware_enhancer=enhancer
     )
     for name in _DROPPED_RECOGNIZERS:
         engine.registry.remove_recognizer(name)

@@ -11,34 +11,39 @@ as in a letterhead or a signature block) are reported as well.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 
 from hybridgraph.tools.pii.findings import Finding
 
-__all__ = ["address_blocks", "addressee_lines"]
+__all__ = ["address_blocks", "addressee_lines", "coordinated_names"]
 
 _WORD = r"[^\W\d_][\w'\u2019.\-]*"
-# One line break of a block: a newline, a bullet or marker, a comma, or a run of spaces.
-_SEP = r"(?:[ \t]*(?:\n|\?\?\?|\\,|>|,)[ \t]*|[ \t]{2,})+"
+# One line break of a block: newlines, bullets or markers, a comma, or a run of spaces. Words within
+# a line are separated by one space. Both are written so that a run of whitespace can be matched in
+# one way only: these patterns run over megabyte contracts, where ambiguity means backtracking.
+_SEP = r"(?:[ \t]*(?:(?:\n|\?\?\?|\\,|>|,)[ \t]*)+|[ \t]{2,})"
+_SP = r"[ \t]"
 _NUMBER = r"\d{1,5}[a-zA-Z]?\.?"
 # "78 Camiño Ancho 91", "95 55 Halsey Road", "19 pierre delannoyplaats 211", "P.O. Box 101".
-_STREET = rf"(?:\d{{1,5}}[ \t]+)?(?:{_NUMBER}[ \t]+{_WORD}(?:[ \t]+{_WORD}){{0,5}}(?:[ \t]+{_NUMBER})?)"
-_UNIT = r"(?i:suite|ste\.?|apt\.?|apartment|unit|floor|room|flat)[ \t]*#?[ \t]*\d{1,5}[a-zA-Z]?"
-_LOCALITY = rf"{_WORD}(?:[ \t]+{_WORD}){{0,5}}(?:[ \t]+\d{{1,3}}\b)?"
+_STREET = rf"(?:\d{{1,5}}{_SP})?{_NUMBER}{_SP}{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}{_NUMBER})?"
+_UNIT = r"(?i:suite|ste\.?|apt\.?|apartment|unit|floor|room|flat)[ \t]?#?[ \t]?\d{1,5}[a-zA-Z]?"
+_LOCALITY = rf"{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}\d{{1,3}}\b)?"
 # Four to six digits that are not a year, or a UK/Canadian postcode.
 _POSTCODE = r"(?:(?!(?:19|20)\d\d\b)\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]\d[A-Z]\d)"
 _BLOCK = re.compile(
-    rf"(?<![\w.,])(?P<street>{_STREET})(?:{_SEP}{_UNIT})?(?:{_SEP}{_LOCALITY}){{0,3}}?(?:{_SEP}|[ \t]+)"
+    rf"(?<![\w.,])(?P<street>{_STREET})(?:{_SEP}{_UNIT})?(?:{_SEP}{_LOCALITY}){{0,3}}?(?:{_SEP}|{_SP})"
     rf"(?P<postcode>{_POSTCODE})(?![\w-])"
 )
 # A street after a cue, with the locality after a comma: "lives at 87 Jakobi 69, Laane".
 _CUED_STREET = re.compile(
     rf"\b(?i:address(?:[ \t]+is)?:?|lives?[ \t]+at|located[ \t]+at|is[ \t]+at|moved[ \t]+to|sent[ \t]+to|"
     rf"arrived[ \t]+at|deliver(?:ed)?[ \t]+to|ship(?:ped)?[ \t]+to)[ \t\n]+"
-    rf"(?P<street>{_STREET}(?:,[ \t]*{_LOCALITY})?)"
+    rf"(?P<street>{_STREET}(?:,{_SP}?{_LOCALITY})?)"
 )
 _ADDRESSEE_LINE = re.compile(rf"{_WORD}(?:[ \t]+(?:{_WORD}|&)){{0,4}}")
-_LINE_BREAKS = re.compile(r"(?:[ \t]*(?:\n|\?\?\?|>)[ \t]*|[ \t]{2,})+")
+_LINE_BREAKS = re.compile(r"[ \t]*(?:(?:\n|\?\?\?|>)[ \t]*)+|[ \t]{2,}")
 
 
 def address_blocks(text: str) -> list[Finding]:
@@ -69,3 +74,49 @@ def addressee_lines(text: str, address_starts: list[int], most: int = 3) -> list
                 break
             found.append(Finding(line_start, line_end, "ORGANIZATION", 0.5))
     return found
+
+
+_TITLED_ITEM = r"[A-Z][\w'\u2019\-]+(?: [A-Z][\w'\u2019\-]+){0,3}"
+_LOWER_ITEM = r"[a-zà-öø-ÿ][\w'\u2019\-]+"
+#: "Hans, Linda, Amber and Brendan", "Egede and Walker": items of one case, joined by commas and a conjunction.
+_LISTS = [
+    re.compile(rf"\b(?:{item}, ){{0,8}}{item},? (?:and|or|&) {item}(?: (?:and|or|&) {item})?\b")
+    for item in (rf"(?:{_TITLED_ITEM})", rf"(?:{_LOWER_ITEM})")
+]
+_ITEM_SPLIT = re.compile(r", (?:(?:and|or|&) )?|,? (?:and|or|&) ")
+_LISTED = ("PERSON", "ORGANIZATION")
+
+
+def coordinated_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """The other items of a list whose item is a person or organisation already found: in
+    "They had 4: Hans, Linda, Amber and Brendan", if one name is found the others are names too."""
+    named = sorted((f.start, f.end, f.entity_type) for f in findings if f.entity_type in _LISTED)
+    if not named:
+        return []
+    starts = [n[0] for n in named]
+    found: list[Finding] = []
+    for pattern in _LISTS:
+        for match in pattern.finditer(text):
+            items = _items(match.group(0), match.start())
+            kinds = [_kind_at(named, starts, a, b) for a, b in items]
+            known = Counter(k for k in kinds if k is not None)
+            if known:
+                kind = known.most_common(1)[0][0]
+                found += [Finding(a, b, kind, 0.6) for (a, b), k in zip(items, kinds, strict=True) if k is None]
+    return found
+
+
+def _items(listed: str, offset: int) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for sep in _ITEM_SPLIT.finditer(listed):
+        spans.append((offset + start, offset + sep.start()))
+        start = sep.end()
+    return [*spans, (offset + start, offset + len(listed))]
+
+
+def _kind_at(named: list[tuple[int, int, str]], starts: list[int], start: int, end: int) -> str | None:
+    i = bisect.bisect_right(starts, start) - 1
+    for j in (i, i + 1):
+        if 0 <= j < len(named) and named[j][0] < end and start < named[j][1]:
+            return named[j][2]
+    return None

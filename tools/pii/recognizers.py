@@ -13,16 +13,22 @@ from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, Reco
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-__all__ = ["business_recognizers", "deny_list_recognizer"]
+__all__ = ["business_recognizers", "deny_list_recognizer", "organisation_core"]
 
 #: Case matters for these shapes; Presidio's default flags ignore case.
 _FLAGS = re.DOTALL | re.MULTILINE
-_LEGAL_FORMS = (
+_FORMS = (
     r"Inc|Incorporated|Corp|Corporation|Company|Co|LLC|L\.L\.C|LLP|L\.P|LP|Ltd|Limited|PLC|plc|GmbH|AG|KG|SE|"
-    r"S\.A|SA|S\.A\.S|SAS|S\.p\.A|SpA|S\.r\.l|Srl|B\.V|BV|N\.V|NV|Oy|AB|ASA|A/S|Pty|Holdings|Group|Trust"
+    r"S\.A|SA|S\.A\.S|SAS|S\.p\.A|SpA|S\.r\.l|Srl|B\.V|BV|N\.V|NV|Oy|AB|ASA|A/S|Pty|Pte|Holdings|Group|Trust"
 )
+#: Legal forms as written, and in capitals as contracts often write them ("ACME HOLDINGS INC.").
+_LEGAL_FORMS = _FORMS + "|" + _FORMS.upper()
 _NAME_WORD = r"(?:[A-Z][\w&'\u2019.\-]*|&|and|of|the|de|van|von)"
-ORGANIZATION_WITH_LEGAL_FORM = rf"\b[A-Z][\w&'\u2019.\-]*(?:[ \t]+{_NAME_WORD}){{0,6}},?[ \t]+(?:{_LEGAL_FORMS})\b\.?"
+# The first word may start with digits ("2TheMart.com, Inc."); the name ends at its first legal form.
+ORGANIZATION_WITH_LEGAL_FORM = (
+    rf"\b(?:[A-Z]|\d+[A-Za-z])[\w&'\u2019.\-]*(?:[ \t]+{_NAME_WORD}){{0,6}}?,?[ \t]+(?:{_LEGAL_FORMS})\b\.?"
+)
+_CORE = re.compile(rf"^(?P<core>.+?),?[ \t]+(?:{_LEGAL_FORMS})\.?(?:,?[ \t]+(?:{_LEGAL_FORMS})\.?)*$")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy|Place|Pl|Way|"
     r"Terrace|Circle|Cir|Highway|Hwy|Square|Sq|Plaza|Alley|Row|Crescent|Close|Trail|Loop|Pike"
@@ -61,9 +67,12 @@ EU_VAT = (
 )
 
 # "between Acme GmbH ("Supplier") and Globex Inc. ("Buyer")": the party names of a preamble.
+# The name may be followed by a description before its defined term: 'Bizzingo, Inc., a Nevada
+# corporation with offices at ... ("Bizzingo")'.
 _PARTY = re.compile(
-    r"(?:\bbetween|\band|\bby)\s*:?\s+(?P<name>[A-Z][^()\n\"“”]{1,120}?)\s*,?\s*"
-    r"(?:\((?:[^()]{0,200}?)?(?:hereinafter|the|referred to as|\s)*[\"“”']+[A-Z][\w\s]{0,30}[\"“”']+\s*\))",
+    r"(?:\bbetween|\band|\bby)\s*:?\s+(?P<name>[A-Z0-9][^()\n\"“”]{1,120}?)\s*,?\s*"
+    r"(?:(?<=[\s,])(?:a|an|with|having|whose|located|organized|incorporated)\b[^()\"“”]{0,250}?)?"
+    r"(?:\((?:[^()]{0,200}?)?(?:hereinafter|the|referred to as|\s)*[\"“”']+(?P<alias>[^\"“”'()]{1,40})[\"“”']+\s*\))",
 )
 
 
@@ -88,13 +97,35 @@ class PreamblePartyRecognizer(_CodeRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         """Find defined party names, then all their occurrences."""
-        names = {m.group("name").strip(" ,;:") for m in _PARTY.finditer(text)}
-        names = {n for n in names if 2 <= len(n) <= 120}
+        names: set[str] = set()
+        for m in _PARTY.finditer(text):
+            name, alias = m.group("name").strip(" ,;:"), m.group("alias").strip()
+            if 2 <= len(name) <= 120:
+                names.add(name)
+                if _is_alias(alias, name):
+                    names.add(alias)
         results = []
         for name in names:
-            for match in re.finditer(re.escape(name), text, flags=re.IGNORECASE):
+            for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags=re.IGNORECASE):
                 results.append(RecognizerResult("ORGANIZATION", match.start(), match.end(), 0.9))
         return results
+
+
+def organisation_core(name: str) -> str:
+    """The name without its legal form: "Bizzingo" for "BIZZINGO, INC."; the name itself if it has none."""
+    match = _CORE.match(name.strip())
+    return match.group("core").strip(" ,") if match else name
+
+
+def _is_alias(alias: str, name: str) -> bool:
+    """True if a defined term names the party ("Accuray" for "ACCURAY INCORPORATED", "2TheMart" for
+    "2THEMART.COM, INC.") rather than its role ("Supplier")."""
+    alias_key = re.sub(r"\W", "", alias).casefold()
+    name_words = {w.casefold() for w in re.findall(r"\w+", organisation_core(name))}
+    alias_words = {w.casefold() for w in re.findall(r"\w+", alias)}
+    return len(alias_key) >= 3 and (
+        bool(alias_words & name_words) or re.sub(r"\W", "", name).casefold().startswith(alias_key)
+    )
 
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'\u2019\-]+"
@@ -152,6 +183,13 @@ _EMPLOYER = re.compile(
 )
 
 
+# ... or before a word for its premises or people ("the Quertle office", "the Acme board").
+_PREMISES = re.compile(
+    r"\b[Tt]he[ ](?P<name>[A-Z][\w&'\u2019.\-]*(?:[ ][A-Z][\w&'\u2019.\-]*){0,3})[ ]"
+    r"(?:office|offices|headquarters|HQ|team|board|staff|employees|factory|plant|store)\b"
+)
+
+
 class EmployerCueRecognizer(_CodeRecognizer):
     """Organisations named after an employment or affiliation cue."""
 
@@ -161,45 +199,8 @@ class EmployerCueRecognizer(_CodeRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         """The capitalised name after each cue."""
-        return [RecognizerResult("ORGANIZATION", m.start("name"), m.end("name"), 0.6) for m in _EMPLOYER.finditer(text)]
-
-
-_NER_LABELS = {"PERSON": "PERSON", "ORG": "ORGANIZATION"}
-
-
-class ConjunctRecognizer(EntityRecognizer):
-    """Names coordinated with a name the NER model found: in "Hans, Linda and Amber", if spaCy
-    tags one, the others are the same kind of thing. Uses spaCy's dependency parse (``conj``)."""
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=list(_NER_LABELS.values()), name="ConjunctRecognizer")
-
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        """Conjuncts of PERSON and ORG entities that have the entity's capitalisation."""
-        doc = getattr(nlp_artifacts, "tokens", None)
-        if doc is None or not hasattr(doc, "ents"):
-            return []
-        covered = {token.i for ent in doc.ents for token in ent}
-        results = []
-        for ent in doc.ents:
-            kind = _NER_LABELS.get(ent.label_)
-            if kind is None:
-                continue
-            titled = ent.text[:1].isupper()
-            for token in ent:
-                for conj in token.conjuncts:
-                    if conj.i in covered or not conj.is_alpha or conj.is_stop or conj.text[:1].isupper() != titled:
-                        continue
-                    first = min([c.i for c in conj.lefts if c.dep_ in ("compound", "flat")] + [conj.i])
-                    span = doc[first : conj.i + 1]
-                    covered.update(range(first, conj.i + 1))
-                    results.append(RecognizerResult(kind, span.start_char, span.end_char, 0.6))
-        return results
+        matches = [*_EMPLOYER.finditer(text), *_PREMISES.finditer(text)]
+        return [RecognizerResult("ORGANIZATION", m.start("name"), m.end("name"), 0.6) for m in matches]
 
 
 def _recognizer(entity: str, name: str, patterns: list[Pattern], context: str = "") -> PatternRecognizer:
@@ -234,7 +235,6 @@ def business_recognizers() -> list[EntityRecognizer]:
         ),
         PreamblePartyRecognizer(),
         PersonCueRecognizer(),
-        ConjunctRecognizer(),
         EmployerCueRecognizer(),
         _recognizer(
             "STREET_ADDRESS",

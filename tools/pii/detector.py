@@ -244,7 +244,7 @@ def _build_engine(config: DetectorConfig) -> Any:
     )
     # Look at words after a candidate too: "555 0147 (office)", "089 72 63 41 fax".
     enhancer = FastContextEnhancer(context_prefix_count=5, context_suffix_count=2)
-    nlp_engine = provider.create_engine()
+    nlp_engine: Any = provider.create_engine()  # a SpacyNlpEngine, whose ``nlp`` maps language to pipeline
     trim_pipeline(nlp_engine.nlp[config.language])
     engine = AnalyzerEngine(
         nlp_engine=nlp_engine, supported_languages=[config.language], context_aware_enhancer=enhancer

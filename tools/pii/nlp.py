@@ -42,7 +42,7 @@ def _lower_lemma(doc: Any) -> Any:
     return doc
 
 
-class FastContextEnhancer(LemmaContextAwareEnhancer):  # type: ignore[misc]
+class FastContextEnhancer(LemmaContextAwareEnhancer):
     """Presidio's lemma context enhancer with an O(log n) token lookup and set membership."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -2,3 +2,9 @@
 
 Import as ``hybridgraph.agents``.
 """
+
+from __future__ import annotations
+
+from hybridgraph.agents.redactor import RedactorAgent
+
+__all__ = ["RedactorAgent"]

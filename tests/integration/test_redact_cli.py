@@ -79,3 +79,15 @@ def test_unusable_input_is_a_clear_error(stdin: bytes, message: str) -> None:
 def test_missing_file() -> None:
     result = redact("/no/such/file.txt")
     assert result.returncode == 2 and "no such file" in result.stderr.decode()
+
+
+def test_text_in_another_language_warns_and_is_restricted() -> None:
+    german = (
+        "Dieser Vertrag wird zwischen der Nordwind Logistik GmbH und der Firma Hafenkante geschlossen. "
+        "Der Lieferant verpflichtet sich, die Waren innerhalb von dreißig Tagen zu liefern. Die Zahlung "
+        "erfolgt auf das Konto bei der Sparkasse. Gerichtsstand ist Hamburg, es gilt deutsches Recht."
+    )
+    plain = redact("-", stdin=german.encode())
+    assert plain.returncode == 0 and b"Warning: the text does not look like English" in plain.stderr
+    as_json = json.loads(redact("--json", "-", stdin=german.encode()).stdout)
+    assert as_json["sensitivity"] == "restricted" and as_json["warnings"]

@@ -7,6 +7,7 @@ can go into run state, traces and the audit log.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +15,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.tools.pii.findings import Finding
+from hybridgraph.tools.pii.language import looks_english
 from hybridgraph.yamlconfig import load_yaml_model
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["Classification", "ClassificationRules", "classify"]
+__all__ = ["ChunkClassification", "Classification", "ClassificationRules", "classify", "classify_chunks"]
 
 _R, _C, _I = Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL, Sensitivity.INTERNAL
 
@@ -68,6 +70,11 @@ class ClassificationRules(BaseModel):
         }
     )
 
+    unsupported_language: Sensitivity = Field(
+        default=_R,
+        description="level of a text the detector's model cannot read (it is not English); restricted keeps it local",
+    )
+
     @classmethod
     def from_file(cls, path: Path | str) -> ClassificationRules:
         """Rules from YAML; errors carry file:line:column."""
@@ -76,8 +83,19 @@ class ClassificationRules(BaseModel):
 
 @dataclass(frozen=True)
 class Classification:
-    """A sensitivity level and why (entity types and configured keywords only)."""
+    """A sensitivity level, why (entity types and configured keywords only), and warnings for the user."""
 
+    level: Sensitivity
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkClassification:
+    """The classification of ``text[start:end]``, one piece of a document."""
+
+    start: int
+    end: int
     level: Sensitivity
     reasons: tuple[str, ...]
 
@@ -96,4 +114,43 @@ def classify(text: str, findings: list[Finding], rules: ClassificationRules | No
         if re.search(rf"\b{re.escape(keyword.casefold())}\b", lowered):
             level = max(level, found)
             reasons.append(f"keyword '{keyword}' → {found.value}")
-    return Classification(level, tuple(reasons))
+    if looks_english(text):
+        return Classification(level, tuple(reasons))
+    level = max(level, rules.unsupported_language)
+    reasons.append(f"language not supported by the detector → {rules.unsupported_language.value}")
+    warning = (
+        "the text does not look like English, which the PII detector was trained on, so names may be missed; "
+        f"it is classified {rules.unsupported_language.value}"
+    )
+    return Classification(level, tuple(reasons), (warning,))
+
+
+#: Documents are classified piece by piece, in chunks of about this many characters.
+CHUNK_CHARS = 2_000
+
+
+def classify_chunks(
+    text: str, findings: list[Finding], rules: ClassificationRules | None = None, size: int = CHUNK_CHARS
+) -> list[ChunkClassification]:
+    """Each chunk's level from the findings inside it. Chunks end at a paragraph or line break
+    where one falls in the second half of ``size``, so a clause is rarely cut."""
+    ordered = sorted(findings)
+    starts = [f.start for f in ordered]
+    chunks = []
+    for start, end in _pieces(text, size):
+        inside = ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+        verdict = classify(text[start:end], inside, rules)
+        chunks.append(ChunkClassification(start, end, verdict.level, verdict.reasons))
+    return chunks
+
+
+def _pieces(text: str, size: int) -> list[tuple[int, int]]:
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = max(text.rfind("\n\n", start + size // 2, end), text.rfind("\n", start + size // 2, end))
+            end = cut + 1 if cut > start else end
+        pieces.append((start, end))
+        start = end
+    return pieces

@@ -6,6 +6,7 @@ passed to a model client; only pseudonymised text is.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -64,6 +65,21 @@ class Vault:
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def to_json(self) -> str:
+        """The mapping as JSON, for ``VaultStore`` to encrypt; never write this anywhere in the clear."""
+        tokens = [[prefix, normal, token] for (prefix, normal), token in self._tokens.items()]
+        return json.dumps({"tokens": tokens, "values": self._values, "counters": dict(self._counters)})
+
+    @classmethod
+    def from_json(cls, data: str) -> Vault:
+        """The vault ``to_json`` wrote."""
+        raw = json.loads(data)
+        vault = cls()
+        vault._tokens = {(prefix, normal): token for prefix, normal, token in raw["tokens"]}
+        vault._values = dict(raw["values"])
+        vault._counters.update(raw["counters"])
+        return vault
 
     def __repr__(self) -> str:  # never print the values
         return f"Vault({len(self)} values)"

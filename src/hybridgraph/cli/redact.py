@@ -31,8 +31,10 @@ def redact_command(
     elif as_json:
         typer.echo(json.dumps(_redact(detector, text, timings=True), ensure_ascii=False, indent=2))
     else:
-        redacted = _redact(detector, text, show_progress=True)["redacted"]
-        typer.echo(redacted, nl=not redacted.endswith("\n"))
+        result = _redact(detector, text, show_progress=True)
+        for warning in result.get("warnings", ()):
+            typer.echo(f"Warning: {warning}", err=True)
+        typer.echo(result["redacted"], nl=not result["redacted"].endswith("\n"))
 
 
 def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: bool = False) -> dict[str, Any]:
@@ -50,6 +52,8 @@ def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: b
         ],
         "sensitivity": verdict.level.value,
     }
+    if verdict.warnings:
+        result["warnings"] = list(verdict.warnings)
     if timings:
         result["reasons"] = list(verdict.reasons)
         result["timings"] = {

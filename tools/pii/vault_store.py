@@ -1,0 +1,88 @@
+"""Vaults persisted between the steps of a run (or across a restart), encrypted at rest.
+
+Each run's vault is one file ``<home>/vault/<run id>.vault``, encrypted with Fernet (AES-128-CBC
+and an HMAC-SHA256, from ``cryptography``). The key comes from ``HYBRIDGRAPH_VAULT_KEY`` or, if
+that is unset, from ``<home>/vault/key``, which is created on first use, readable by its owner
+only. Losing the key makes old vaults unreadable; that is the point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from hybridgraph.errors import ConfigError, PrivacyError
+from hybridgraph.home import DataHome
+from hybridgraph.tools.pii.vault import Vault
+
+__all__ = ["KEY_ENV", "VaultStore"]
+
+KEY_ENV = "HYBRIDGRAPH_VAULT_KEY"
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
+
+
+class VaultStore:
+    """Saves and loads run vaults as encrypted files in one directory."""
+
+    def __init__(self, directory: Path | None = None, key: bytes | None = None) -> None:
+        self.directory = directory or DataHome.from_env().ensure("vault")
+        self._fernet = _fernet(key or _key(self.directory))
+
+    def save(self, run_id: str, vault: Vault) -> Path:
+        """Encrypt and write ``vault``; the file is replaced atomically."""
+        path = self._path(run_id)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(self._fernet.encrypt(vault.to_json().encode("utf-8")))
+        partial.chmod(0o600)
+        partial.replace(path)
+        return path
+
+    def load(self, run_id: str) -> Vault:
+        """The run's vault; an empty one if none was saved yet."""
+        path = self._path(run_id)
+        if not path.exists():
+            return Vault()
+        try:
+            return Vault.from_json(self._fernet.decrypt(path.read_bytes()).decode("utf-8"))
+        except InvalidToken:
+            raise PrivacyError(
+                f"the vault of run {run_id} cannot be decrypted with this key",
+                fix=f"set {KEY_ENV} to the key the run was started with, or start the run again",
+            ) from None
+
+    def delete(self, run_id: str) -> None:
+        """Forget a run's real values."""
+        self._path(run_id).unlink(missing_ok=True)
+
+    def _path(self, run_id: str) -> Path:
+        if not _RUN_ID.fullmatch(run_id):
+            raise ConfigError(
+                f"'{run_id[:40]}' is not a valid run id", fix="use letters, digits, '.', '_' and '-' only"
+            )
+        return self.directory / f"{run_id}.vault"
+
+
+def _key(directory: Path) -> bytes:
+    configured = os.environ.get(KEY_ENV)
+    if configured:
+        return configured.encode("ascii")
+    path = directory / "key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key())
+    return path.read_bytes().strip()
+
+
+def _fernet(key: bytes) -> Fernet:
+    try:
+        return Fernet(key)
+    except ValueError:
+        raise ConfigError(
+            "the vault key is not a valid Fernet key",
+            fix=f"set {KEY_ENV} to the output of: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'",
+        ) from None

@@ -91,3 +91,13 @@ def test_text_in_another_language_warns_and_is_restricted() -> None:
     assert plain.returncode == 0 and b"Warning: the text does not look like English" in plain.stderr
     as_json = json.loads(redact("--json", "-", stdin=german.encode()).stdout)
     assert as_json["sensitivity"] == "restricted" and as_json["warnings"]
+
+
+def test_classification_rules_from_a_file(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('default: public\nkeywords:\n  "supply agreement": restricted\n', encoding="utf-8")
+    result = json.loads(redact("--json", "--rules", str(rules), "-", stdin=b"This is the supply agreement.").stdout)
+    assert result["sensitivity"] == "restricted"
+    rules.write_text("defualt: public\n", encoding="utf-8")
+    bad = redact("--rules", str(rules), "-", stdin=b"text")
+    assert bad.returncode == 2 and b"rules.yaml:1" in bad.stderr and b"default" in bad.stderr

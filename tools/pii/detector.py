@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hybridgraph.errors import DependencyMissingError
 from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
 from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordinated_names
-from hybridgraph.tools.pii.nlp import FastContextEnhancer, trim_pipeline
+from hybridgraph.tools.pii.nlp import CandidatePhoneRecognizer, FastContextEnhancer, trim_pipeline
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
 
 __all__ = ["DEFAULT_ENTITIES", "SPACY_MODEL", "DetectorConfig", "PiiDetector", "shared_detector"]
@@ -90,7 +90,7 @@ _PROPAGATED = frozenset({"PERSON", "ORGANIZATION", "CONFIDENTIAL_TERM"})
 #: Entity types that never run across a line break.
 _ONE_LINE = frozenset({"PERSON", "ORGANIZATION", "LOCATION"})
 _FIELD_BREAK = re.compile(r"\n|\t|  ")
-_DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer")
+_DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer", "PhoneRecognizer")
 _build_lock = threading.Lock()
 
 
@@ -251,7 +251,7 @@ def _build_engine(config: DetectorConfig) -> Any:
     )
     for name in _DROPPED_RECOGNIZERS:
         engine.registry.remove_recognizer(name)
-    for recognizer in business_recognizers():
+    for recognizer in [CandidatePhoneRecognizer(), *business_recognizers()]:
         engine.registry.add_recognizer(recognizer)
     deny = deny_list_recognizer(list(config.deny_list))
     if deny is not None:

@@ -10,17 +10,24 @@ Measured on 12 CUAD contracts of 20-30 kB (see ``bench/pii_eval.py --cuad``):
   tests context words against a list: O(candidates x tokens). Contracts have thousands of number
   candidates (phone, postcode and account shapes), so this took about 0.2 s per contract.
   ``FastContextEnhancer`` does the same with a binary search and a set.
+- Presidio's phone recognizer runs python-phonenumbers' matcher over the whole text once per
+  region (eight of them): about 0.15 s per contract. ``CandidatePhoneRecognizer`` runs the same
+  matcher only on the runs of digits and separators that could be a phone number, with the
+  same results.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Any
 
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-__all__ = ["FastContextEnhancer", "trim_pipeline"]
+__all__ = ["CandidatePhoneRecognizer", "FastContextEnhancer", "trim_pipeline"]
 
 _LEMMA_COMPONENT = "hybridgraph_lower_lemma"
 
@@ -77,3 +84,29 @@ class FastContextEnhancer(LemmaContextAwareEnhancer):
                 remaining -= 1
             i += step
         return words
+
+
+# Seven or more characters of digits and phone punctuation, starting and ending with a digit (or
+# an opening "+" or "("), with an optional extension: every string the matcher could accept.
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \t().\-/]{5,}\d(?:[ \t]*(?:x|ext\.?|#)[ \t]*\d{1,6})?")
+_MARGIN = 12
+
+
+class CandidatePhoneRecognizer(PhoneRecognizer):
+    """Presidio's ``PhoneRecognizer``, run on candidate substrings instead of the whole text."""
+
+    def __init__(self) -> None:
+        super().__init__(name="CandidatePhoneRecognizer")
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """The matcher's results on each candidate (with a little context), moved to text offsets."""
+        results: list[RecognizerResult] = []
+        for match in _PHONE_CANDIDATE.finditer(text):
+            start, end = max(0, match.start() - _MARGIN), min(len(text), match.end() + _MARGIN)
+            for result in super().analyze(text[start:end], entities, nlp_artifacts):
+                result.start += start
+                result.end += start
+                results.append(result)
+        return list(EntityRecognizer.remove_duplicates(results))

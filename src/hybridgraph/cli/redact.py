@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
 __all__ = ["redact_command"]
+
+
+class _Job(NamedTuple):
+    detector: Any  # PiiDetector, imported lazily to keep --help fast
+    rules: Any  # ClassificationRules
 
 
 def redact_command(
@@ -19,32 +25,41 @@ def redact_command(
         bool, typer.Option("--jsonl", help='batch: read lines of {"id", "text"}, write one result line each')
     ] = False,
     deny: Annotated[list[str] | None, typer.Option("--deny", help="confidential term to redact (repeatable)")] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="classification rules (YAML): entity levels, keywords, default")
+    ] = None,
 ) -> None:
     """Print the text with personal and confidential data replaced by placeholders such as <PERSON_1>."""
     from hybridgraph.textinput import read_text_input
+    from hybridgraph.tools.pii.classify import ClassificationRules
     from hybridgraph.tools.pii.detector import DetectorConfig, PiiDetector
 
-    detector = PiiDetector(DetectorConfig(deny_list=tuple(deny or ())))
+    job = _Job(
+        PiiDetector(DetectorConfig(deny_list=tuple(deny or ()))),
+        ClassificationRules.from_file(rules) if rules else ClassificationRules(),
+    )
     text = read_text_input(source)
     if jsonl:
-        _batch(detector, text.splitlines())
+        _batch(job, text.splitlines())
     elif as_json:
-        typer.echo(json.dumps(_redact(detector, text, timings=True), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(_redact(job, text, timings=True), ensure_ascii=False, indent=2))
     else:
-        result = _redact(detector, text, show_progress=True)
+        result = _redact(job, text, show_progress=True)
         for warning in result.get("warnings", ()):
             typer.echo(f"Warning: {warning}", err=True)
         typer.echo(result["redacted"], nl=not result["redacted"].endswith("\n"))
 
 
-def _redact(detector: Any, text: str, *, timings: bool = False, show_progress: bool = False) -> dict[str, Any]:
+def _redact(job: _Job, text: str, *, timings: bool = False, show_progress: bool = False) -> dict[str, Any]:
     from hybridgraph.tools.pii import Vault, pseudonymize
     from hybridgraph.tools.pii.classify import classify
 
     started = time.perf_counter()
-    findings = _detect_with_bar(detector, text) if show_progress and sys.stderr.isatty() else detector.detect(text)
+    findings = (
+        _detect_with_bar(job.detector, text) if show_progress and sys.stderr.isatty() else job.detector.detect(text)
+    )
     detected = time.perf_counter()
-    verdict = classify(text, findings)
+    verdict = classify(text, findings, job.rules)
     result: dict[str, Any] = {
         "redacted": pseudonymize(text, findings, Vault()),
         "findings": [
@@ -71,7 +86,7 @@ def _detect_with_bar(detector: Any, text: str) -> Any:
         return detector.detect(text, progress=lambda done, total: bar.update(task, completed=done))
 
 
-def _batch(detector: Any, lines: list[str]) -> None:
+def _batch(job: _Job, lines: list[str]) -> None:
     """One output line per input line; a bad line gets an error line and the batch goes on."""
     from rich.progress import Progress
 
@@ -79,11 +94,11 @@ def _batch(detector: Any, lines: list[str]) -> None:
         task = progress.add_task("redacting", total=len(lines))
         for number, line in enumerate(lines, start=1):
             if line.strip():
-                sys.stdout.write(json.dumps(_batch_line(detector, line, number), ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(_batch_line(job, line, number), ensure_ascii=False) + "\n")
             progress.advance(task)
 
 
-def _batch_line(detector: Any, line: str, number: int) -> dict[str, Any]:
+def _batch_line(job: _Job, line: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
         text = record["text"]
@@ -91,7 +106,7 @@ def _batch_line(detector: Any, line: str, number: int) -> dict[str, Any]:
             raise TypeError
     except (json.JSONDecodeError, KeyError, TypeError):
         return {"id": None, "line": number, "error": 'not a JSON object with a string "text"'}
-    return {"id": record.get("id"), **_redact(detector, text)}
+    return {"id": record.get("id"), **_redact(job, text)}
 
 
 def _stderr() -> Any:

@@ -105,7 +105,7 @@ class CandidatePhoneRecognizer(PhoneRecognizer):
         results: list[RecognizerResult] = []
         for match in _PHONE_CANDIDATE.finditer(text):
             start, end = max(0, match.start() - _MARGIN), min(len(text), match.end() + _MARGIN)
-            for result in super().analyze(text[start:end], entities, nlp_artifacts):
+            for result in super().analyze(text[start:end], entities):
                 result.start += start
                 result.end += start
                 results.append(result)

@@ -190,13 +190,13 @@ def run(quick: bool, data: Path = DEFAULT_DATA) -> Result | None:
     )
     return Result(
         key="P2",
-        measure="redaction speed-up on CUAD contracts vs stock Presidio",
-        unit="x",
-        value=stock_s / ours_s,
-        baseline=1.0,
+        measure="redaction of a CUAD contract (20-30 kB) vs stock Presidio",
+        unit="s",
+        value=ours_s,
+        baseline=stock_s,
         baseline_name="stock Presidio (analyze + anonymize)",
-        goal=">=3x",
-        holds=stock_s / ours_s >= 3 and m["hybridgraph"]["party_recall"] >= m["stock"]["party_recall"],
+        goal="<= 0.33 (3x faster)",
+        holds=ours_s * 3 <= stock_s and m["hybridgraph"]["party_recall"] >= m["stock"]["party_recall"],
     )
 
 

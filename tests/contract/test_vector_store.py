@@ -1,0 +1,114 @@
+"""One contract suite for the vector store: in memory, in a local folder, and on a Qdrant server
+when ``QDRANT_URL`` is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hybridgraph.errors import ConfigError, EndpointUnreachableError
+from hybridgraph.tools.vectorstore import Passage, QdrantStore
+from hybridgraph.zones import Sensitivity
+
+BACKENDS = ["memory", "path", pytest.param("server", marks=pytest.mark.integration)]
+
+
+def _unit(i: int, dim: int = 8) -> list[float]:
+    return [1.0 if j == i % dim else 0.0 for j in range(dim)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QdrantStore]:
+    if request.param == "memory":
+        made = QdrantStore(":memory:")
+    elif request.param == "path":
+        made = QdrantStore(tmp_path / "qdrant")
+    else:
+        url = os.environ.get("QDRANT_URL")
+        if not url:
+            pytest.skip("set QDRANT_URL to run the suite against a Qdrant server")
+        made = QdrantStore(url=url, api_key=os.environ.get("QDRANT_API_KEY"))
+    yield made
+    await made.close()
+
+
+PASSAGES = [
+    Passage(
+        text=f"clause {i}",
+        source=f"doc{i % 2}.txt",
+        chunk_id=i,
+        start=i * 10,
+        end=i * 10 + 8,
+        sensitivity=[Sensitivity.PUBLIC, Sensitivity.CONFIDENTIAL, Sensitivity.RESTRICTED][i % 3],
+    )
+    for i in range(6)
+]
+
+
+async def _filled(store: QdrantStore) -> str:
+    name = f"t{uuid.uuid4().hex[:8]}"
+    await store.ensure_collection(name, 8)
+    await store.upsert(name, PASSAGES, [_unit(i) for i in range(6)])
+    return name
+
+
+async def test_nearest_first_with_scores_and_payload(store: QdrantStore) -> None:
+    name = await _filled(store)
+    hits = await store.search(name, _unit(3), k=3)
+    assert hits[0].passage == PASSAGES[3] and hits[0].score == pytest.approx(1.0)
+    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+async def test_upserts_are_idempotent(store: QdrantStore) -> None:
+    name = await _filled(store)
+    await store.upsert(name, PASSAGES, [_unit(i) for i in range(6)])
+    assert await store.count(name) == 6
+
+
+async def test_filters_by_field_and_by_sensitivity(store: QdrantStore) -> None:
+    name = await _filled(store)
+    assert {h.passage.source for h in await store.search(name, _unit(0), k=6, where={"source": "doc1.txt"})} == {
+        "doc1.txt"
+    }
+    allowed = await store.search(name, _unit(2), k=6, max_sensitivity=Sensitivity.CONFIDENTIAL)
+    assert len(allowed) == 4 and all(h.passage.sensitivity <= Sensitivity.CONFIDENTIAL for h in allowed)
+    assert await store.count(name, where={"source": "doc0.txt"}) == 3
+
+
+async def test_a_missing_collection_names_the_ingest_command(store: QdrantStore) -> None:
+    with pytest.raises(ConfigError, match="hybridgraph ingest"):
+        await store.search("no-such-collection", _unit(0))
+
+
+async def test_a_different_dimension_is_refused(store: QdrantStore) -> None:
+    name = await _filled(store)
+    with pytest.raises(ConfigError, match="8-dimensional"):
+        await store.ensure_collection(name, 384)
+
+
+async def test_an_unreachable_server_names_qdrant_url() -> None:
+    store = QdrantStore(url="http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(EndpointUnreachableError, match="QDRANT_URL"):
+        await store.collections()
+    await store.close()
+
+
+def test_a_path_store_keeps_its_passages_across_clients(tmp_path: Path) -> None:
+    import asyncio
+
+    async def write_then_read() -> int:
+        first = QdrantStore(tmp_path / "q")
+        await first.ensure_collection("kb", 8)
+        await first.upsert("kb", PASSAGES, [_unit(i) for i in range(6)])
+        await first.close()
+        second = QdrantStore(tmp_path / "q")
+        try:
+            return await second.count("kb")
+        finally:
+            await second.close()
+
+    assert asyncio.run(write_then_read()) == 6

@@ -1,0 +1,217 @@
+"""The knowledge store: passages and their vectors in Qdrant.
+
+``QdrantStore`` uses the official ``qdrant-client``. By default it runs Qdrant's embedded local
+mode in a folder of the data home (no server). ``QDRANT_URL`` (and ``QDRANT_API_KEY``) select a
+Qdrant server instead; the code path is otherwise the same. ``":memory:"`` is for tests.
+
+Point ids are derived from a passage's source, offsets and text, so ingesting the same document
+again overwrites its points instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hybridgraph.errors import ConfigError, EndpointUnreachableError, InputError
+from hybridgraph.home import DataHome
+from hybridgraph.zones import Sensitivity
+
+__all__ = ["URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
+
+URL_ENV = "QDRANT_URL"
+KEY_ENV = "QDRANT_API_KEY"
+_ID_NAMESPACE = uuid.UUID("5f0c3f52-5d1c-4d59-9a0a-3f6e2f6b9c11")
+#: Payload fields that get an index on a Qdrant server (local mode filters without one).
+_INDEXED = ("source", "doc_type", "tenant", "sensitivity_rank")
+
+
+class Passage(BaseModel):
+    """A piece of a document as stored: its text, where it came from, and how sensitive it is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    source: str = Field(description="file name or URI of the document")
+    chunk_id: int = 0
+    start: int = 0
+    end: int = 0
+    sensitivity: Sensitivity = Sensitivity.INTERNAL
+    doc_type: str = "document"
+    tenant: str = "default"
+    section: str = ""
+
+    @property
+    def id(self) -> str:
+        """The point id: stable for the same source, offsets and text."""
+        return passage_id(self.source, self.start, self.end, self.text)
+
+
+class Hit(BaseModel):
+    """A search result."""
+
+    passage: Passage
+    score: float
+
+
+def passage_id(source: str, start: int, end: int, text: str) -> str:
+    """A UUID derived from the passage's identity, so re-ingestion overwrites instead of duplicating."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{source}\x00{start}\x00{end}\x00{digest}"))
+
+
+class QdrantStore:
+    """Collections of passages in Qdrant: local folder (default), ``:memory:``, or a server."""
+
+    def __init__(self, location: str | Path | None = None, *, url: str | None = None, api_key: str | None = None):
+        from qdrant_client import AsyncQdrantClient
+
+        self.url = url
+        if url:
+            self.where = url
+            self._client = AsyncQdrantClient(url=url, api_key=api_key, check_compatibility=False)
+        elif str(location) == ":memory:":
+            self.where = ":memory:"
+            self._client = AsyncQdrantClient(location=":memory:")
+        else:
+            folder = Path(location) if location else DataHome.from_env().ensure("qdrant")
+            self.where = str(folder)
+            self._client = AsyncQdrantClient(path=str(folder))
+
+    @classmethod
+    def from_env(cls) -> QdrantStore:
+        """A server if ``QDRANT_URL`` is set, else the local folder under the data home."""
+        url = os.environ.get(URL_ENV)
+        return cls(url=url, api_key=os.environ.get(KEY_ENV)) if url else cls()
+
+    async def ensure_collection(self, name: str, dim: int) -> None:
+        """Create the collection (cosine distance, ``dim`` dimensions) if it does not exist."""
+        from qdrant_client import models
+
+        if await self._call(self._client.collection_exists(name)):
+            info = await self._call(self._client.get_collection(name))
+            size = _vector_size(info)
+            if size is not None and size != dim:
+                raise ConfigError(
+                    f"collection '{name}' holds {size}-dimensional vectors, but the embedder makes {dim}",
+                    fix="ingest into a new collection, or use the embedder the collection was built with",
+                )
+            return
+        params = models.VectorParams(size=dim, distance=models.Distance.COSINE)
+        await self._call(self._client.create_collection(name, vectors_config=params))
+        if self.url:
+            for field in _INDEXED:
+                schema = (
+                    models.PayloadSchemaType.INTEGER if field.endswith("_rank") else models.PayloadSchemaType.KEYWORD
+                )
+                await self._call(self._client.create_payload_index(name, field_name=field, field_schema=schema))
+
+    async def upsert(self, name: str, passages: Sequence[Passage], vectors: Sequence[Sequence[float]]) -> None:
+        """Write passages with their vectors; a passage already stored is overwritten."""
+        from qdrant_client import models
+
+        if len(passages) != len(vectors):
+            raise InputError(f"{len(passages)} passages but {len(vectors)} vectors", fix="embed every passage once")
+        points = [
+            models.PointStruct(id=p.id, vector=list(v), payload=_payload(p))
+            for p, v in zip(passages, vectors, strict=True)
+        ]
+        if points:
+            await self._call(self._client.upsert(name, points=points))
+
+    async def search(
+        self,
+        name: str,
+        vector: Sequence[float],
+        k: int = 10,
+        where: Mapping[str, str | int] | None = None,
+        max_sensitivity: Sensitivity | None = None,
+    ) -> list[Hit]:
+        """The ``k`` passages closest to ``vector`` that match ``where`` (payload field = value) and
+        are no more sensitive than ``max_sensitivity``."""
+        await self._require(name)
+        response = await self._call(
+            self._client.query_points(
+                name, query=list(vector), limit=k, query_filter=_filter(where, max_sensitivity), with_payload=True
+            )
+        )
+        return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in response.points]
+
+    async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
+        """How many passages the collection holds (matching ``where``)."""
+        await self._require(name)
+        result = await self._call(self._client.count(name, count_filter=_filter(where, None), exact=True))
+        return int(result.count)
+
+    async def collections(self) -> list[str]:
+        """The names of all collections."""
+        response = await self._call(self._client.get_collections())
+        return sorted(c.name for c in response.collections)
+
+    async def delete_collection(self, name: str) -> None:
+        """Remove a collection and its passages."""
+        await self._call(self._client.delete_collection(name))
+
+    async def close(self) -> None:
+        """Release the client (and the local folder's lock)."""
+        await self._client.close()
+
+    async def _require(self, name: str) -> None:
+        if not await self._call(self._client.collection_exists(name)):
+            raise ConfigError(
+                f"there is no collection '{name}' in {self.where}",
+                fix=f"create it with: hybridgraph ingest PATH... --collection {name}",
+            )
+
+    async def _call(self, awaitable: Any) -> Any:
+        """Await a client call; a server that cannot be reached becomes a clear error."""
+        try:
+            return await awaitable
+        except Exception as exc:
+            if self.url and _is_connection_error(exc):
+                raise EndpointUnreachableError(
+                    f"the Qdrant server at {self.url} cannot be reached",
+                    fix=f"start it, or correct {URL_ENV} (unset it to use the local store with no server)",
+                ) from None
+            raise
+
+
+def _payload(passage: Passage) -> dict[str, Any]:
+    return {**passage.model_dump(mode="json"), "sensitivity_rank": passage.sensitivity.rank}
+
+
+def _passage(payload: Mapping[str, Any] | None) -> Passage:
+    data = dict(payload or {})
+    data.pop("sensitivity_rank", None)
+    return Passage.model_validate(data)
+
+
+def _filter(where: Mapping[str, str | int] | None, max_sensitivity: Sensitivity | None) -> Any:
+    from qdrant_client import models
+
+    must: list[Any] = [
+        models.FieldCondition(key=key, match=models.MatchValue(value=value)) for key, value in (where or {}).items()
+    ]
+    if max_sensitivity is not None:
+        must.append(models.FieldCondition(key="sensitivity_rank", range=models.Range(lte=max_sensitivity.rank)))
+    return models.Filter(must=must) if must else None
+
+
+def _vector_size(info: Any) -> int | None:
+    vectors = info.config.params.vectors
+    return getattr(vectors, "size", None)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    import httpx
+
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    return isinstance(exc, httpx.TransportError | ConnectionError) or bool(
+        names & {"ResponseHandlingException", "ConnectError", "ConnectTimeout", "RpcError"}
+    )

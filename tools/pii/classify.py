@@ -19,7 +19,14 @@ from hybridgraph.tools.pii.language import looks_english
 from hybridgraph.yamlconfig import load_yaml_model
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["ChunkClassification", "Classification", "ClassificationRules", "classify", "classify_chunks"]
+__all__ = [
+    "ChunkClassification",
+    "Classification",
+    "ClassificationRules",
+    "classify",
+    "classify_chunks",
+    "classify_spans",
+]
 
 _R, _C, _I = Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL, Sensitivity.INTERNAL
 
@@ -134,10 +141,17 @@ def classify_chunks(
 ) -> list[ChunkClassification]:
     """Each chunk's level from the findings inside it. Chunks end at a paragraph or line break
     where one falls in the second half of ``size``, so a clause is rarely cut."""
+    return classify_spans(text, findings, _pieces(text, size), rules)
+
+
+def classify_spans(
+    text: str, findings: list[Finding], spans: list[tuple[int, int]], rules: ClassificationRules | None = None
+) -> list[ChunkClassification]:
+    """The level of each ``text[start:end]``, from the findings that start inside it."""
     ordered = sorted(findings)
     starts = [f.start for f in ordered]
     chunks = []
-    for start, end in _pieces(text, size):
+    for start, end in spans:
         inside = ordered[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
         verdict = classify(text[start:end], inside, rules)
         chunks.append(ChunkClassification(start, end, verdict.level, verdict.reasons))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, models, redact
+from hybridgraph.cli import ask, knowledge, models, redact
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -44,6 +44,8 @@ def _root(
 app.command("models")(models.models_command)
 app.command("ask")(ask.ask_command)
 app.command("redact")(redact.redact_command)
+app.command("ingest")(knowledge.ingest_command)
+app.command("search")(knowledge.search_command)
 
 
 def main() -> None:

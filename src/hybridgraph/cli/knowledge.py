@@ -1,0 +1,151 @@
+"""``hybridgraph ingest`` and ``hybridgraph search``: the local knowledge base in Qdrant."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hybridgraph.errors import InputError
+
+__all__ = ["ingest_command", "search_command"]
+
+CollectionOption = Annotated[str, typer.Option("--collection", "-c", help="collection name")]
+
+
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (PDF, DOCX, HTML, Markdown, text)")],
+    collection: CollectionOption,
+    tenant: Annotated[str, typer.Option(help="tenant recorded with every passage")] = "default",
+    doc_type: Annotated[
+        str | None, typer.Option("--doc-type", help="contract or document (default: guessed per file)")
+    ] = None,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="skip files larger than this")] = 20.0,
+) -> None:
+    """Split, classify, embed and store documents; unreadable files are reported and skipped."""
+    if doc_type not in (None, "contract", "document"):
+        raise InputError(f"--doc-type must be 'contract' or 'document', not '{doc_type}'", fix="or leave it out")
+    report = asyncio.run(_ingest(paths, collection, tenant, doc_type, int(max_mb * 2**20)))
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    for source, reason in report.skipped:
+        console.print(f"[yellow]skipped[/] {source}: {reason}", markup=True, highlight=False)
+    rate = report.chunks / report.seconds if report.seconds else 0.0
+    typer.echo(
+        f"{report.files} files, {report.chunks} chunks into '{collection}' in {report.seconds:.1f} s "
+        f"({rate:.1f} chunks/s); {len(report.skipped)} skipped"
+    )
+
+
+async def _ingest(paths: list[Path], collection: str, tenant: str, doc_type: str | None, max_bytes: int) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+    from hybridgraph.tools.ingest import Ingestor, expand_paths
+    from hybridgraph.tools.vectorstore import QdrantStore
+
+    files = expand_paths(paths)
+    if not files:
+        raise InputError("no supported files were found", fix="pass PDF, DOCX, HTML, Markdown or text files")
+    store = QdrantStore.from_env()
+    ingestor = Ingestor(store, SentenceTransformerEmbedder(), tenant=tenant, max_bytes=max_bytes)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("ingesting", total=len(files))
+            return await ingestor.ingest(
+                files, collection, progress=lambda path, n: bar.update(task, advance=1), doc_type=doc_type
+            )
+    finally:
+        await store.close()
+
+
+def search_command(
+    query: Annotated[str | None, typer.Argument(help="what to look for (omit with --jsonl)")] = None,
+    collection: CollectionOption = "",
+    k: Annotated[int, typer.Option("--k", min=1, max=1000, help="how many passages")] = 10,
+    filters: Annotated[
+        list[str] | None, typer.Option("--filter", help="payload field=value, e.g. doc_type=contract (repeatable)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="text, source, offsets and score per hit")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='batch: lines of {"id", "query", "k", "filter"} on stdin')
+    ] = False,
+) -> None:
+    """Find the passages closest in meaning to QUERY."""
+    if not collection:
+        raise InputError("no collection given", fix="add --collection NAME (see hybridgraph ingest)")
+    if jsonl:
+        asyncio.run(_batch(collection, sys.stdin))
+        return
+    if not query or not query.strip():
+        raise InputError("no query given", fix='pass a query, e.g. hybridgraph search "liability cap" -c kb')
+    hits = asyncio.run(_search_many(collection, [(None, query, k, _parse_filters(filters or []))]))[0]
+    if as_json:
+        typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False, indent=2))
+        return
+    for rank, hit in enumerate(hits, start=1):
+        p = hit.passage
+        typer.echo(f"{rank:>2}. {hit.score:.3f}  {Path(p.source).name} [{p.start}:{p.end}]  {p.section}")
+        typer.echo("    " + " ".join(p.text.split())[:200])
+
+
+async def _batch(collection: str, lines: Any) -> None:
+    requests = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            requests.append((item.get("id"), str(item["query"]), int(item.get("k", 10)), item.get("filter") or {}))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            sys.stdout.write(json.dumps({"line": number, "error": 'not a JSON object with a "query"'}) + "\n")
+    results = await _search_many(collection, requests)
+    for (rid, _, _, _), hits in zip(requests, results, strict=True):
+        sys.stdout.write(json.dumps({"id": rid, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
+
+
+async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict[str, Any]]]) -> list[Any]:
+    """All queries with one store and one loaded model; queries are embedded in one batch."""
+    from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+    from hybridgraph.tools.vectorstore import QdrantStore
+
+    store = QdrantStore.from_env()
+    try:
+        await store.count(collection)  # a missing collection fails before the model loads
+        vectors = await SentenceTransformerEmbedder().embed([q for _, q, _, _ in requests])
+        return [
+            await store.search(collection, vector, k=k, where=where)
+            for (_, _, k, where), vector in zip(requests, vectors, strict=True)
+        ]
+    finally:
+        await store.close()
+
+
+def _parse_filters(items: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--filter '{item}' is not key=value", fix="e.g. --filter doc_type=contract")
+        parsed[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else value.strip()
+    return parsed
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    p = hit.passage
+    return {
+        "score": round(hit.score, 4),
+        "text": p.text,
+        "source": p.source,
+        "start": p.start,
+        "end": p.end,
+        "section": p.section,
+        "sensitivity": p.sensitivity.value,
+        "chunk_id": p.chunk_id,
+    }

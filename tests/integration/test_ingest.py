@@ -1,0 +1,118 @@
+"""Ingestion of real files of every supported format into Qdrant, and search over them."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+from hybridgraph.tools.ingest import Ingestor
+from hybridgraph.tools.loaders import load_document
+from hybridgraph.tools.vectorstore import QdrantStore
+from hybridgraph.zones import Sensitivity
+
+pytestmark = pytest.mark.integration
+
+CONTRACT = """SUPPLY AGREEMENT
+
+This Supply Agreement is made between Nordwind Logistik GmbH ("Supplier") and Harbor Crest Foods, Inc. ("Buyer").
+
+1. Term. This Agreement starts on the Effective Date and renews automatically for successive one-year terms
+unless either party gives notice of non-renewal at least ninety days before the end of the then-current term.
+
+2. Limitation of Liability. The Supplier's aggregate liability under this Agreement shall not exceed the fees
+paid by the Buyer in the twelve months before the claim.
+
+3. Governing Law. This Agreement is governed by the laws of the State of New York.
+
+4. Payment. Invoices are paid to IBAN DE89370400440532013000 within thirty days. Contact Maria Gonzalez.
+
+5. Audit. The Buyer may audit the Supplier's records once a year on thirty days' notice.
+"""
+
+
+def _docx(path: Path, text: str) -> Path:
+    paragraphs = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in text.splitlines())
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        f'wordprocessingml/2006/main"><w:body>{paragraphs}</w:body></w:document>'
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("word/document.xml", body)
+    return path
+
+
+def _pdf(path: Path, text: str) -> Path:
+    """A one-page PDF with ``text`` in Helvetica, written by hand (offsets computed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+def test_every_format_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(CONTRACT, encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Checklist\n\n- Liability must be capped.\n", encoding="utf-8")
+    (tmp_path / "c.html").write_text("<html><body><h1>Policy</h1><p>Audit rights are required.</p></body></html>")
+    texts = {
+        "a.txt": load_document(tmp_path / "a.txt"),
+        "b.md": load_document(tmp_path / "b.md"),
+        "c.html": load_document(tmp_path / "c.html"),
+        "d.docx": load_document(_docx(tmp_path / "d.docx", "Termination for convenience\nThirty days notice.")),
+        "e.pdf": load_document(_pdf(tmp_path / "e.pdf", "Change of control requires consent.")),
+    }
+    assert texts["a.txt"].doc_type == "contract" and texts["b.md"].doc_type == "document"
+    assert "capped" in texts["b.md"].text and "Audit rights" in texts["c.html"].text
+    assert "Thirty days" in texts["d.docx"].text and "Change of control" in texts["e.pdf"].text
+
+
+async def test_ingest_skips_bad_files_and_search_finds_the_clause(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "supply.txt").write_text(CONTRACT, encoding="utf-8")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (docs / "empty.txt").write_bytes(b"")
+    odd = tmp_path / "notes.xyz"
+    odd.write_text("x")
+    store = QdrantStore(":memory:")
+    seen: list[str] = []
+    report = await Ingestor(store, embedder).ingest([docs, odd], "kb", progress=lambda p, n: seen.append(p.name))
+    assert report.files == 1 and report.chunks >= 5
+    assert {Path(s).name for s, _ in report.skipped} == {"broken.pdf", "empty.txt", "notes.xyz"}
+    assert all("Maria" not in reason for _, reason in report.skipped)
+    assert seen == ["broken.pdf", "empty.txt", "supply.txt", "notes.xyz"]
+    hits = await store.search("kb", await embedder.embed_one("cap on the supplier's liability"), k=3)
+    assert "Limitation of Liability" in hits[0].passage.text
+    payment = list(await store.search("kb", await embedder.embed_one("IBAN payment"), k=10))
+    assert any(h.passage.sensitivity is Sensitivity.RESTRICTED for h in payment)
+    safe = await store.search(
+        "kb", await embedder.embed_one("IBAN payment"), k=10, max_sensitivity=Sensitivity.INTERNAL
+    )
+    assert safe and all("DE8937" not in h.passage.text for h in safe)
+    again = await Ingestor(store, embedder).ingest([docs / "supply.txt"], "kb")
+    assert await store.count("kb") == report.chunks == again.chunks  # idempotent
+    await store.close()

@@ -1,0 +1,53 @@
+"""``hybridgraph ingest`` and ``hybridgraph search`` as a user runs them, with the local store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_ingest import CONTRACT
+
+pytestmark = pytest.mark.integration
+
+CLI = [sys.executable, "-c", "from hybridgraph.cli import main; main()"]
+
+
+def run(*args: str, home: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HYBRIDGRAPH_HOME": str(home)}
+    env.pop("QDRANT_URL", None)
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_ingest_then_search_plain_json_and_batch(tmp_path: Path) -> None:
+    doc = tmp_path / "supply.txt"
+    doc.write_text(CONTRACT, encoding="utf-8")
+    (tmp_path / "broken.pdf").write_bytes(b"not a pdf")
+    home = tmp_path / "home"
+    ingested = run("ingest", str(doc), str(tmp_path / "broken.pdf"), "--collection", "kb", home=home)
+    assert ingested.returncode == 0, ingested.stderr
+    assert "1 files" in ingested.stdout and "1 skipped" in ingested.stdout and "broken.pdf" in ingested.stderr
+    found = run("search", "who governs the contract law", "-c", "kb", "--k", "2", "--json", home=home)
+    hits = json.loads(found.stdout)
+    assert len(hits) == 2 and "New York" in hits[0]["text"] and hits[0]["source"].endswith("supply.txt")
+    assert {"score", "start", "end", "section", "sensitivity"} <= set(hits[0])
+    queries = '{"id": "q1", "query": "audit of records", "k": 1}\nnot json\n{"id": "q2", "query": "renewal", "k": 1}\n'
+    lines = [json.loads(x) for x in run("search", "-c", "kb", "--jsonl", home=home, stdin=queries).stdout.splitlines()]
+    assert lines[0] == {"line": 2, "error": 'not a JSON object with a "query"'}
+    assert [x["id"] for x in lines[1:]] == ["q1", "q2"] and "audit" in lines[1]["hits"][0]["text"]
+
+
+def test_missing_collection_and_unreachable_server_are_clear(tmp_path: Path) -> None:
+    missing = run("search", "anything", "-c", "nope", home=tmp_path)
+    assert missing.returncode == 2 and "hybridgraph ingest" in missing.stderr and "Traceback" not in missing.stderr
+    env_run = subprocess.run(
+        [*CLI, "search", "anything", "-c", "kb"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HYBRIDGRAPH_HOME": str(tmp_path), "QDRANT_URL": "http://127.0.0.1:9"},
+    )
+    assert env_run.returncode == 2 and "QDRANT_URL" in env_run.stderr

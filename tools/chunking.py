@@ -1,0 +1,106 @@
+"""Splitting documents into passages for retrieval.
+
+Contracts are split along their structure: numbered sections ("12.", "12.3", "ARTICLE V",
+"Section 4"), lettered clauses ("(b)") and paragraphs. Neighbouring small pieces are packed
+together up to ``target`` characters without crossing a section heading once the chunk is big
+enough to stand alone; a piece longer than ``limit`` is cut at sentence ends. Each chunk knows
+the heading of the section it belongs to, which is embedded with it (a clause's "(b) ..." means
+little without "11. Termination").
+
+Other documents are split by paragraphs, packed to ``target`` with ``overlap`` characters
+repeated between neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Chunk", "split_contract", "split_plain"]
+
+# A numbered heading at a line start: "12.", "12.3", "ARTICLE V", "Section 4.1", "§ 7".
+_SECTION = re.compile(
+    r"(?m)^[ \t]*(?:(?:ARTICLE|Article|SECTION|Section|§)[ \t]*[\dIVXLC]+(?:\.\d{1,2})*\.?"
+    r"|\d{1,2}(?:\.\d{1,2}){0,3}\.?(?=[ \t]+[A-Z(\"]))"
+)
+# "... agreed.  4. Representations, Warranties." : a numbered heading inside a line.
+_INLINE_SECTION = re.compile(r"(?<=[.:;][ \t])[ \t]*\d{1,2}\.[ \t]+(?=[A-Z][A-Za-z,;&' \-]{2,80}\.)")
+# A lettered or roman clause at a line start: "(a)", "(iv)"; or a blank line.
+_CLAUSE = re.compile(r"(?m)^[ \t]*\((?:[a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)[ \t]+|\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"])")
+_HEADING = re.compile(r"[^\n]{1,100}")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``text[start:end]`` of a document, and the heading of its section ("" if none)."""
+
+    start: int
+    end: int
+    section: str
+
+
+def split_contract(text: str, target: int = 900, limit: int = 1400) -> list[Chunk]:
+    """Chunks along sections and clauses, about ``target`` characters, none over ``limit``."""
+    sections = sorted({0, *(m.start() for m in _SECTION.finditer(text)), *_inline_sections(text)})
+    clauses = {m.start() for m in _CLAUSE.finditer(text)}
+    chunks: list[Chunk] = []
+    for s_start, s_end in _spans(sections, len(text)):
+        heading = _heading(text, s_start) if s_start > 0 or _SECTION.match(text) else ""
+        cuts = sorted({s_start, *(c for c in clauses if s_start < c < s_end)})
+        pieces = [p for a, b in _spans(cuts, s_end) for p in _bounded(text, a, b, limit)]
+        chunks += [Chunk(a, b, heading) for a, b in _pack(text, pieces, target)]
+    return [c for c in chunks if text[c.start : c.end].strip()]
+
+
+def split_plain(text: str, target: int = 1000, overlap: int = 150) -> list[Chunk]:
+    """Chunks of about ``target`` characters at paragraph and sentence ends, overlapping by ``overlap``."""
+    cuts = sorted({0, *(m.end() for m in re.finditer(r"\n[ \t]*\n", text))})
+    pieces = [p for a, b in _spans(cuts, len(text)) for p in _bounded(text, a, b, target)]
+    chunks = []
+    for start, end in _pack(text, pieces, target):
+        back = text.rfind(" ", max(0, start - overlap), start) if start > 0 else -1
+        chunks.append(Chunk(back + 1 if back >= 0 else start, end, ""))
+    return [c for c in chunks if text[c.start : c.end].strip()]
+
+
+def _inline_sections(text: str) -> list[int]:
+    return [m.start() + len(m.group(0)) - len(m.group(0).lstrip()) for m in _INLINE_SECTION.finditer(text)]
+
+
+def _spans(cuts: list[int], end: int) -> list[tuple[int, int]]:
+    bounds = [c for c in cuts if c < end]
+    return [(a, b) for a, b in zip(bounds, [*bounds[1:], end], strict=True) if b > a]
+
+
+def _bounded(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut at sentence ends (or spaces) into pieces of at most ``limit``."""
+    pieces = []
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max((m.start() for m in _SENTENCE_END.finditer(window) if m.start() > limit // 3), default=-1)
+        if cut < 0:
+            cut = window.rfind(" ", limit // 3)
+        cut = cut if cut > 0 else limit
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, end))
+    return pieces
+
+
+def _pack(text: str, pieces: list[tuple[int, int]], target: int) -> list[tuple[int, int]]:
+    """Neighbouring pieces joined while the result stays within ``target`` characters."""
+    packed: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if packed and end - packed[-1][0] <= target:
+            packed[-1] = (packed[-1][0], end)
+        else:
+            packed.append((start, end))
+    return packed
+
+
+def _heading(text: str, start: int) -> str:
+    match = _HEADING.match(text, start)
+    line = match.group(0).strip() if match else ""
+    sentence = re.match(r"[^.]{1,80}\.(?:[^.]{1,80}\.)?", line)
+    return (sentence.group(0) if sentence else line[:80]).strip()

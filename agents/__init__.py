@@ -6,5 +6,6 @@ Import as ``hybridgraph.agents``.
 from __future__ import annotations
 
 from hybridgraph.agents.redactor import RedactorAgent
+from hybridgraph.agents.retriever import RetrieverAgent
 
-__all__ = ["RedactorAgent"]
+__all__ = ["RedactorAgent", "RetrieverAgent"]

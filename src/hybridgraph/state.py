@@ -13,13 +13,14 @@ from typing import Annotated, TypedDict
 
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["ChunkLevel", "NodeName", "RunState"]
+__all__ = ["ChunkLevel", "NodeName", "RetrievedPassage", "RunState"]
 
 
 class NodeName(StrEnum):
     """Node names of the shipped agents."""
 
     REDACT = "redact"
+    RETRIEVE = "retrieve"
     RESTORE = "restore"
 
 
@@ -32,6 +33,18 @@ class ChunkLevel(TypedDict):
     reasons: list[str]
 
 
+class RetrievedPassage(TypedDict):
+    """A passage the retriever found: its text, where it is from, and how close it is."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+    section: str
+    sensitivity: Sensitivity
+    score: float
+
+
 class RunState(TypedDict, total=False):
     """What a run knows. Warnings from every node accumulate."""
 
@@ -42,6 +55,8 @@ class RunState(TypedDict, total=False):
     sensitivity_reasons: list[str]
     chunks: list[ChunkLevel]
     entity_counts: dict[str, int]
+    query: str
+    passages: list[RetrievedPassage]
     answer: str
     restored: str
     unrestored: list[str]

@@ -116,3 +116,27 @@ async def test_ingest_skips_bad_files_and_search_finds_the_clause(
     again = await Ingestor(store, embedder).ingest([docs / "supply.txt"], "kb")
     assert await store.count("kb") == report.chunks == again.chunks  # idempotent
     await store.close()
+
+
+async def test_retriever_node_returns_passages_within_the_sensitivity_ceiling(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    from langgraph.graph import END, START, StateGraph
+
+    from hybridgraph.agents import RetrieverAgent
+    from hybridgraph.state import NodeName, RunState
+
+    (tmp_path / "supply.txt").write_text(CONTRACT, encoding="utf-8")
+    store = QdrantStore(":memory:")
+    await Ingestor(store, embedder).ingest([tmp_path / "supply.txt"], "kb")
+    for ceiling, allowed in ((None, True), (Sensitivity.INTERNAL, False)):
+        graph = StateGraph(RunState)
+        graph.add_node(NodeName.RETRIEVE, RetrieverAgent(store, embedder, "kb", k=10, max_sensitivity=ceiling))
+        graph.add_edge(START, NodeName.RETRIEVE)
+        graph.add_edge(NodeName.RETRIEVE, END)
+        state = await graph.compile().ainvoke({"query": "where is the payment made to"})
+        passages = state["passages"]
+        assert passages and passages[0]["score"] >= passages[-1]["score"]
+        assert passages[0]["source"].endswith("supply.txt") and passages[0]["end"] > passages[0]["start"]
+        assert any("DE8937" in p["text"] for p in passages) is allowed
+    await store.close()

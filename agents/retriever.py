@@ -1,0 +1,65 @@
+"""``RetrieverAgent``: the LangGraph node that finds the knowledge a step needs.
+
+It embeds the state's ``query`` locally, searches a Qdrant collection, and writes the top-k
+passages with scores and sources into ``passages``. Passages more sensitive than the consumer
+may receive (``max_sensitivity``, e.g. ``internal`` when the result may go to a public-zone
+model) are filtered out in the search itself, so they never enter the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from langchain_core.runnables import RunnableConfig
+
+from hybridgraph.errors import InputError
+from hybridgraph.state import RetrievedPassage, RunState
+from hybridgraph.tools.embeddings import Embedder
+from hybridgraph.tools.vectorstore import QdrantStore
+from hybridgraph.zones import Sensitivity
+
+__all__ = ["RetrieverAgent"]
+
+
+class RetrieverAgent:
+    """Top-k passages for the state's query from one collection, within a sensitivity ceiling."""
+
+    def __init__(
+        self,
+        store: QdrantStore,
+        embedder: Embedder,
+        collection: str,
+        *,
+        k: int = 5,
+        max_sensitivity: Sensitivity | None = None,
+        where: Mapping[str, str | int] | None = None,
+    ) -> None:
+        self.store, self.embedder, self.collection = store, embedder, collection
+        self.k, self.max_sensitivity, self.where = k, max_sensitivity, dict(where or {})
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """The retrieve node: reads ``query``, writes ``passages``."""
+        query = state.get("query", "")
+        if not query.strip():
+            raise InputError("the retriever has no query", fix="set 'query' in the state before the retrieve node")
+        hits = await self.store.search(
+            self.collection,
+            await self.embedder.embed_one(query),
+            k=self.k,
+            where=self.where,
+            max_sensitivity=self.max_sensitivity,
+        )
+        passages = [
+            RetrievedPassage(
+                text=h.passage.text,
+                source=h.passage.source,
+                start=h.passage.start,
+                end=h.passage.end,
+                section=h.passage.section,
+                sensitivity=h.passage.sensitivity,
+                score=h.score,
+            )
+            for h in hits
+        ]
+        return {"passages": passages}

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 
 from hybridgraph.tools.pii.findings import Finding
+from hybridgraph.tools.pii.recognizers import UNIT_WORDS
 
 __all__ = ["address_blocks", "addressee_lines", "coordinated_names"]
 
@@ -28,7 +29,7 @@ _SP = r"[ \t]"
 _NUMBER = r"\d{1,5}[a-zA-Z]?\.?"
 # "78 Camiño Ancho 91", "95 55 Halsey Road", "19 pierre delannoyplaats 211", "P.O. Box 101".
 _STREET = rf"(?:\d{{1,5}}{_SP})?{_NUMBER}{_SP}{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}{_NUMBER})?"
-_UNIT = r"(?i:suite|ste\.?|apt\.?|apartment|unit|floor|room|flat)[ \t]?#?[ \t]?\d{1,5}[a-zA-Z]?"
+_UNIT = rf"(?i:{UNIT_WORDS})[ \t]?#?[ \t]?\d{{1,5}}[a-zA-Z]?"
 _LOCALITY = rf"{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}\d{{1,3}}\b)?"
 # Four to six digits that are not a year, or a UK/Canadian postcode.
 _POSTCODE = r"(?:(?!(?:19|20)\d\d\b)\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]\d[A-Z]\d)"

@@ -50,7 +50,9 @@ _STREET_AFTER = (
 )
 CONTINENTAL_ADDRESS = rf"(?i)\b[\w\-]+(?:{_STREET_AFTER})\.?[ \t]+\d{{1,5}}[a-z]?\b"
 ROMANCE_ADDRESS = rf"(?i)\b(?:\d{{1,6}}[ \t]+)?(?:{_STREET_BEFORE})[ \t]+(?:[\w'\u2019.\-]+[ \t]+){{0,5}}?\d{{1,5}}\b"
-UNIT_DESIGNATOR = r"(?i)\b(?:suite|ste\.|apt\.?|apartment|unit|floor|room|flat)[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+#: Words that introduce the unit part of an address ("Suite 286", "Apt. 12").
+UNIT_WORDS = r"suite|ste\.?|apt\.?|apartment|unit|floor|room|flat"
+UNIT_DESIGNATOR = rf"(?i)\b(?:{UNIT_WORDS})[ \t]?#?[ \t]?\d{{1,5}}[a-z]?\b"
 POSTCODE = r"\b\d{5}(?:-\d{4})?\b"
 # A number labelled by what line it is, as in letterheads and signatures: "0319 3649187-Office".
 _PHONE_LABELS = r"(?i:office|fax|mobile|cell|home|work|tel|phone)\b"

@@ -90,7 +90,8 @@ class Ingestor:
     def passages(self, document: LoadedDocument) -> list[Passage]:
         """The document's chunks as passages, each with its own sensitivity."""
         text = document.text
-        chunks = split_contract(text) if document.doc_type == "contract" else split_plain(text)
+        structured = document.doc_type in ("contract", "checklist")
+        chunks = split_contract(text) if structured else split_plain(text)
         findings = self.detector.detect(text)
         levels = classify_spans(text, findings, [(c.start, c.end) for c in chunks], self.rules)
         return [

@@ -25,7 +25,7 @@ _NUMBERED = re.compile(r"(?m)^[ \t]*(?:\d{1,2}\.|ARTICLE|Section)[ \t]")
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """A document's text, where it came from, and whether it reads like a contract."""
+    """A document's text, where it came from, and its type: contract, checklist or document."""
 
     text: str
     source: str
@@ -54,9 +54,13 @@ def load_document(path: Path, max_bytes: int = MAX_BYTES, doc_type: str | None =
 
 
 def guess_doc_type(text: str) -> str:
-    """ "contract" if the opening names an agreement and the text has numbered sections."""
-    head = text[:3000]
-    return "contract" if _CONTRACT_WORDS.search(head) and len(_NUMBERED.findall(text)) >= 3 else "document"
+    """The type from the text: "checklist" if its title says so, "contract" if its opening names an
+    agreement (both need numbered sections), else "document"."""
+    if len(_NUMBERED.findall(text)) < 3:
+        return "document"
+    if re.search(r"\bchecklist\b", text[:300], re.IGNORECASE):
+        return "checklist"
+    return "contract" if _CONTRACT_WORDS.search(text[:3000]) else "document"
 
 
 def _check_file(path: Path, max_bytes: int) -> None:

@@ -51,3 +51,22 @@ def test_missing_collection_and_unreachable_server_are_clear(tmp_path: Path) -> 
         env={**os.environ, "HYBRIDGRAPH_HOME": str(tmp_path), "QDRANT_URL": "http://127.0.0.1:9"},
     )
     assert env_run.returncode == 2 and "QDRANT_URL" in env_run.stderr
+
+
+def test_the_shipped_checklist_is_one_command_away(tmp_path: Path) -> None:
+    ingested = run("ingest", "--builtin", "procurement-checklist", "-c", "checklist", home=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr
+    hits = json.loads(
+        run(
+            "search", "right to audit the supplier's records", "-c", "checklist", "--k", "1", "--json", home=tmp_path
+        ).stdout
+    )
+    assert "R-21" in hits[0]["text"]
+    hits = json.loads(
+        run(
+            "search", "notice to prevent automatic renewal", "-c", "checklist", "--k", "2", "--json", home=tmp_path
+        ).stdout
+    )
+    assert any("R-10" in h["text"] for h in hits)
+    unknown = run("ingest", "--builtin", "nope", "-c", "x", home=tmp_path)
+    assert unknown.returncode == 2 and "procurement-checklist" in unknown.stderr

@@ -18,23 +18,40 @@ CollectionOption = Annotated[str, typer.Option("--collection", "-c", help="colle
 
 
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="files or folders (PDF, DOCX, HTML, Markdown, text)")],
-    collection: CollectionOption,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="files or folders (PDF, DOCX, HTML, Markdown, text)")
+    ] = None,
+    collection: CollectionOption = "",
+    builtin: Annotated[
+        str | None, typer.Option("--builtin", help="a document shipped with hybridgraph: procurement-checklist")
+    ] = None,
     tenant: Annotated[str, typer.Option(help="tenant recorded with every passage")] = "default",
     doc_type: Annotated[
-        str | None, typer.Option("--doc-type", help="contract or document (default: guessed per file)")
+        str | None, typer.Option("--doc-type", help="contract, checklist or document (default: guessed per file)")
     ] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="skip files larger than this")] = 20.0,
 ) -> None:
     """Split, classify, embed and store documents; unreadable files are reported and skipped."""
-    if doc_type not in (None, "contract", "document"):
-        raise InputError(f"--doc-type must be 'contract' or 'document', not '{doc_type}'", fix="or leave it out")
-    report = asyncio.run(_ingest(paths, collection, tenant, doc_type, int(max_mb * 2**20)))
+    if not collection:
+        raise InputError("no collection given", fix="add --collection NAME")
+    if doc_type not in (None, "contract", "checklist", "document"):
+        raise InputError(
+            f"--doc-type must be 'contract', 'checklist' or 'document', not '{doc_type}'", fix="or leave it out"
+        )
+    files = list(paths or [])
+    if builtin:
+        from hybridgraph.tools.knowledge import builtin_path
+
+        files.append(builtin_path(builtin))
+    if not files:
+        raise InputError("nothing to ingest", fix="pass files or folders, or --builtin procurement-checklist")
+    report = asyncio.run(_ingest(files, collection, tenant, doc_type, int(max_mb * 2**20)))
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True)
     for source, reason in report.skipped:
-        console.print(f"[yellow]skipped[/] {source}: {reason}", markup=True, highlight=False)
+        console.print(f"[yellow]skipped[/] {escape(source)}: {escape(reason)}", highlight=False)
     rate = report.chunks / report.seconds if report.seconds else 0.0
     typer.echo(
         f"{report.files} files, {report.chunks} chunks into '{collection}' in {report.seconds:.1f} s "

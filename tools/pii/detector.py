@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import DependencyMissingError
-from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
+from hybridgraph.tools.pii.findings import Finding, normal_form, resolve_overlaps
 from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordinated_names
 from hybridgraph.tools.pii.nlp import CandidatePhoneRecognizer, FastContextEnhancer, trim_pipeline
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
@@ -201,21 +201,17 @@ def _other_mentions(text: str, findings: list[Finding]) -> list[Finding]:
             value = text[f.start : f.end]
             for name in (value, *([organisation_core(value)] if f.entity_type == "ORGANIZATION" else [])):
                 if len(name) >= 3:
-                    names.setdefault(_folded(name), f)
+                    names.setdefault(normal_form(name), f)
     if not names:
         return []
     alternatives = (r"\s+".join(re.escape(w) for w in n.split()) for n in sorted(names, key=len, reverse=True))
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
     mentions = []
     for m in pattern.finditer(text):
-        source = names.get(_folded(m.group(0)))
+        source = names.get(normal_form(m.group(0)))
         if source is not None and (_capitalised(m.group(0)) or m.group(0) == text[source.start : source.end]):
             mentions.append(Finding(m.start(), m.end(), source.entity_type, source.score * 0.95))
     return mentions
-
-
-def _folded(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def _capitalised(mention: str) -> bool:

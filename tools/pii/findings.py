@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-__all__ = ["ENTITY_PREFIXES", "Finding", "overlaps_any", "resolve_overlaps"]
+__all__ = ["ENTITY_PREFIXES", "Finding", "normal_form", "overlaps_any", "resolve_overlaps"]
 
 #: Placeholder prefix per entity type: ``ORGANIZATION`` becomes ``<ORG_1>``.
 ENTITY_PREFIXES: dict[str, str] = {
@@ -32,6 +32,12 @@ ENTITY_PREFIXES: dict[str, str] = {
     "NRP": "NRP",
     "CONFIDENTIAL_TERM": "TERM",
 }
+
+
+def normal_form(value: str) -> str:
+    """A value as compared for equality: case folded, runs of whitespace made one space.
+    The vault gives equal values one placeholder; the detector finds every mention of a name."""
+    return " ".join(value.split()).casefold()
 
 
 @dataclass(frozen=True, order=True)

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from hybridgraph.tools.pii.findings import Finding, resolve_overlaps
+from hybridgraph.tools.pii.findings import Finding, normal_form, resolve_overlaps
 
 __all__ = ["PLACEHOLDER", "TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
 
@@ -26,10 +26,6 @@ TOKEN_PATTERN = re.compile(
 )
 
 
-def _normal(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
 @dataclass
 class Vault:
     """Real value <-> placeholder for one run. Equal values (ignoring case and spacing) share a token."""
@@ -40,7 +36,7 @@ class Vault:
 
     def token_for(self, prefix: str, value: str) -> str:
         """The placeholder for ``value``, creating ``<PREFIX_n>`` on first sight."""
-        key = (prefix, _normal(value))
+        key = (prefix, normal_form(value))
         token = self._tokens.get(key)
         if token is None:
             self._counters[prefix] += 1

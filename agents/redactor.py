@@ -52,7 +52,8 @@ class RedactorAgent:
         findings = await asyncio.to_thread(self.detector.detect, text)
         vault = self.vault(run_id)
         redacted = pseudonymize(text, findings, vault)
-        self._keep(run_id, vault)
+        if self.store is not None:
+            self.store.save(run_id, vault)
         verdict = classify(text, findings, self.rules)
         chunks = [
             ChunkLevel(start=c.start, end=c.end, sensitivity=c.level, reasons=list(c.reasons))
@@ -81,11 +82,6 @@ class RedactorAgent:
         if run_id not in self._vaults:
             self._vaults[run_id] = self.store.load(run_id) if self.store else Vault()
         return self._vaults[run_id]
-
-    def _keep(self, run_id: str, vault: Vault) -> None:
-        self._vaults[run_id] = vault
-        if self.store is not None:
-            self.store.save(run_id, vault)
 
 
 def _run_id(state: RunState, config: RunnableConfig | None) -> str:

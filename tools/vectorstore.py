@@ -135,7 +135,7 @@ class QdrantStore:
     ) -> list[Hit]:
         """The ``k`` passages closest to ``vector`` that match ``where`` (payload field = value) and
         are no more sensitive than ``max_sensitivity``."""
-        await self._require(name)
+        await self.require(name)
         response = await self._call(
             self._client.query_points(
                 name, query=list(vector), limit=k, query_filter=_filter(where, max_sensitivity), with_payload=True
@@ -145,7 +145,7 @@ class QdrantStore:
 
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
         """How many passages the collection holds (matching ``where``)."""
-        await self._require(name)
+        await self.require(name)
         result = await self._call(self._client.count(name, count_filter=_filter(where, None), exact=True))
         return int(result.count)
 
@@ -162,7 +162,8 @@ class QdrantStore:
         """Release the client (and the local folder's lock)."""
         await self._client.close()
 
-    async def _require(self, name: str) -> None:
+    async def require(self, name: str) -> None:
+        """A clear error, naming ``hybridgraph ingest``, if the collection does not exist."""
         if not await self._call(self._client.collection_exists(name)):
             raise ConfigError(
                 f"there is no collection '{name}' in {self.where}",

@@ -134,7 +134,7 @@ async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict
 
     store = QdrantStore.from_env()
     try:
-        await store.count(collection)  # a missing collection fails before the model loads
+        await store.require(collection)  # a missing collection fails before the model loads
         vectors = await SentenceTransformerEmbedder().embed([q for _, q, _, _ in requests])
         return [
             await store.search(collection, vector, k=k, where=where)

@@ -22,7 +22,7 @@ from hybridgraph.state import ChunkLevel, RunState
 from hybridgraph.textinput import check_text
 from hybridgraph.tools.pii import Vault, pseudonymize, restore
 from hybridgraph.tools.pii.classify import ClassificationRules, classify, classify_chunks
-from hybridgraph.tools.pii.detector import PiiDetector, shared_detector
+from hybridgraph.tools.pii.detector import Detector, shared_detector
 from hybridgraph.tools.pii.vault_store import VaultStore
 
 __all__ = ["RedactorAgent"]
@@ -36,7 +36,7 @@ class RedactorAgent:
 
     def __init__(
         self,
-        detector: PiiDetector | None = None,
+        detector: Detector | None = None,
         rules: ClassificationRules | None = None,
         store: VaultStore | None = None,
     ) -> None:

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import multiprocessing
 import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from bench import coldstart
 from bench.common import Result, print_table, write_json
+
+R = TypeVar("R")
+
+
+def isolated(measure: Callable[[bool], R], quick: bool) -> R:
+    """Run one measure in a fresh interpreter, so that threads and memory a measure leaves behind
+    (llama.cpp's OpenMP team, loaded models) cannot slow the next one."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(measure, quick).result()
 
 
 def main() -> int:
@@ -20,15 +33,15 @@ def main() -> int:
     if importlib.util.find_spec("llama_cpp") is not None:
         from bench import tokens
 
-        results.append(tokens.run(ns.quick))
+        results.append(isolated(tokens.run, ns.quick))
     else:
         print("skipping P4 (tokens/s): needs the embedded extra: pip install -e '.[embedded]'", file=sys.stderr)
     from bench import redaction
 
-    p2 = redaction.run(ns.quick)
+    p2 = isolated(redaction.run, ns.quick)
     if p2 is not None:
         results.append(p2)
-    results.append(coldstart.run(ns.quick))
+    results.append(isolated(coldstart.run, ns.quick))
     print_table(results)
     if ns.json:
         write_json(results, ns.json)

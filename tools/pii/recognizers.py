@@ -25,10 +25,10 @@ _FORMS = (
 #: Legal forms as written, and in capitals as contracts often write them ("ACME HOLDINGS INC.").
 _LEGAL_FORMS = _FORMS + "|" + _FORMS.upper()
 _NAME_WORD = r"(?:[A-Z][\w&'\u2019.\-]*|&|and|of|the|de|van|von)"
-# The first word may start with digits ("2TheMart.com, Inc."); the name ends at its first legal form.
-ORGANIZATION_WITH_LEGAL_FORM = (
-    rf"\b(?:[A-Z]|\d+[A-Za-z])[\w&'\u2019.\-]*(?:[ \t]+{_NAME_WORD}){{0,6}}?,?[ \t]+(?:{_LEGAL_FORMS})\b\.?"
-)
+# The first word may start with digits ("2TheMart.com, Inc.") or a lowercase prefix ("eBay Inc.",
+# "i-Escrow, Inc."); the name ends at its first legal form.
+_FIRST_WORD = r"(?:[A-Z]|\d+[A-Za-z]|[a-z]{1,2}-?[A-Z])[\w&'\u2019.\-]*"
+ORGANIZATION_WITH_LEGAL_FORM = rf"\b{_FIRST_WORD}(?:[ \t]+{_NAME_WORD}){{0,6}}?,?[ \t]+(?:{_LEGAL_FORMS})\b\.?"
 _CORE = re.compile(rf"^(?P<core>.+?),?[ \t]+(?:{_LEGAL_FORMS})\.?(?:,?[ \t]+(?:{_LEGAL_FORMS})\.?)*$")
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy|Place|Pl|Way|"

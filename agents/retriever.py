@@ -1,7 +1,8 @@
 """``RetrieverAgent``: the LangGraph node that finds the knowledge a step needs.
 
-It embeds the state's ``query`` locally, searches a Qdrant collection, and writes the top-k
-passages with scores and sources into ``passages``. Passages more sensitive than the consumer
+It searches a Qdrant collection for the state's ``query`` (hybrid by default: local embeddings
+and BM25, fused; see ``tools/retrieval.py``) and writes the top-k passages with scores and
+sources into ``passages``. Passages more sensitive than the consumer
 may receive (``max_sensitivity``, e.g. ``internal`` when the result may go to a public-zone
 model) are filtered out in the search itself, so they never enter the state.
 """
@@ -16,6 +17,7 @@ from langchain_core.runnables import RunnableConfig
 from hybridgraph.errors import InputError
 from hybridgraph.state import RetrievedPassage, RunState
 from hybridgraph.tools.embeddings import Embedder
+from hybridgraph.tools.retrieval import Searcher, SearchMode
 from hybridgraph.tools.vectorstore import QdrantStore
 from hybridgraph.zones import Sensitivity
 
@@ -34,8 +36,10 @@ class RetrieverAgent:
         k: int = 5,
         max_sensitivity: Sensitivity | None = None,
         where: Mapping[str, str | int] | None = None,
+        mode: SearchMode = SearchMode.HYBRID,
     ) -> None:
-        self.store, self.embedder, self.collection = store, embedder, collection
+        self.searcher = Searcher(store, embedder, mode)
+        self.collection = collection
         self.k, self.max_sensitivity, self.where = k, max_sensitivity, dict(where or {})
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
@@ -43,12 +47,8 @@ class RetrieverAgent:
         query = state.get("query", "")
         if not query.strip():
             raise InputError("the retriever has no query", fix="set 'query' in the state before the retrieve node")
-        hits = await self.store.search(
-            self.collection,
-            await self.embedder.embed_one(query),
-            k=self.k,
-            where=self.where,
-            max_sensitivity=self.max_sensitivity,
+        hits = await self.searcher.search(
+            self.collection, query, k=self.k, where=self.where, max_sensitivity=self.max_sensitivity
         )
         passages = [
             RetrievedPassage(

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybridgraph.errors import InputError
-from hybridgraph.tools.chunking import split_contract, split_plain
+from hybridgraph.tools.chunking import Chunk, join_chunks, split_contract, split_plain
 from hybridgraph.tools.embeddings import Embedder
 from hybridgraph.tools.loaders import MAX_BYTES, SUFFIXES, LoadedDocument, load_document
 from hybridgraph.tools.pii.classify import ClassificationRules, classify_spans
 from hybridgraph.tools.pii.detector import Detector, shared_detector
+from hybridgraph.tools.sparse import Bm25Encoder
 from hybridgraph.tools.vectorstore import Passage, QdrantStore
 
 __all__ = ["IngestReport", "Ingestor", "embedding_text", "expand_paths"]
@@ -54,6 +55,7 @@ class Ingestor:
         self.detector = detector or shared_detector()
         self.rules = rules or ClassificationRules()
         self.tenant, self.batch_size, self.max_bytes = tenant, batch_size, max_bytes
+        self.lexical = Bm25Encoder()
 
     async def ingest(
         self,
@@ -94,6 +96,10 @@ class Ingestor:
         chunks = split_contract(text) if structured else split_plain(text)
         findings = self.detector.detect(text)
         levels = classify_spans(text, findings, [(c.start, c.end) for c in chunks], self.rules)
+        if document.doc_type == "contract":  # short neighbours of one level are joined (ranked better)
+            groups = join_chunks(chunks, [level.level for level in levels])
+            chunks = [Chunk(chunks[g[0]].start, chunks[g[-1]].end, chunks[g[0]].section) for g in groups]
+            levels = [levels[g[0]] for g in groups]
         return [
             Passage(
                 text=text[c.start : c.end],
@@ -111,8 +117,9 @@ class Ingestor:
 
     async def _flush(self, collection: str, passages: list[Passage]) -> None:
         if passages:
-            vectors = await self.embedder.embed([embedding_text(p) for p in passages])
-            await self.store.upsert(collection, passages, vectors)
+            texts = [embedding_text(p) for p in passages]
+            vectors = await self.embedder.embed(texts)
+            await self.store.upsert(collection, passages, vectors, [self.lexical.passage(t) for t in texts])
 
 
 def embedding_text(passage: Passage) -> str:

@@ -5,7 +5,9 @@ mode in a folder of the data home (no server). ``QDRANT_URL`` (and ``QDRANT_API_
 Qdrant server instead; the code path is otherwise the same. ``":memory:"`` is for tests.
 
 Point ids are derived from a passage's source, offsets and text, so ingesting the same document
-again overwrites its points instead of adding copies.
+again overwrites its points instead of adding copies. Each point has two named vectors: a dense
+embedding (``dense``) and BM25 term weights (``bm25``, sparse, with Qdrant's IDF modifier), so
+a search can be semantic, lexical or both fused (see ``search``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError, InputError
 from hybridgraph.home import DataHome
+from hybridgraph.tools.sparse import SparseVector
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
+__all__ = ["DENSE", "SPARSE", "URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
 
 URL_ENV = "QDRANT_URL"
+#: The named vectors of a collection: dense embeddings, and BM25 term weights (sparse).
+DENSE = "dense"
+SPARSE = "bm25"
+#: In a hybrid search each side ranks this many times ``k`` candidates before fusion.
+PREFETCH_FACTOR = 4
+#: Reciprocal rank fusion constant: a passage at rank r (from 0) on one side scores 1 / (RRF_K + r).
+RRF_K = 60
 KEY_ENV = "QDRANT_API_KEY"
 _ID_NAMESPACE = uuid.UUID("5f0c3f52-5d1c-4d59-9a0a-3f6e2f6b9c11")
 #: Payload fields that get an index on a Qdrant server (local mode filters without one).
@@ -97,14 +107,24 @@ class QdrantStore:
         if await self._call(self._client.collection_exists(name)):
             info = await self._call(self._client.get_collection(name))
             size = _vector_size(info)
-            if size is not None and size != dim:
+            if size is None:
+                raise ConfigError(
+                    f"collection '{name}' was made by an older hybridgraph (no named dense and BM25 vectors)",
+                    fix=f"delete it and ingest again: hybridgraph ingest PATH... --collection {name} --recreate",
+                )
+            if size != dim:
                 raise ConfigError(
                     f"collection '{name}' holds {size}-dimensional vectors, but the embedder makes {dim}",
                     fix="ingest into a new collection, or use the embedder the collection was built with",
                 )
             return
-        params = models.VectorParams(size=dim, distance=models.Distance.COSINE)
-        await self._call(self._client.create_collection(name, vectors_config=params))
+        await self._call(
+            self._client.create_collection(
+                name,
+                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            )
+        )
         if self.url:
             for field in _INDEXED:
                 schema = (
@@ -112,15 +132,23 @@ class QdrantStore:
                 )
                 await self._call(self._client.create_payload_index(name, field_name=field, field_schema=schema))
 
-    async def upsert(self, name: str, passages: Sequence[Passage], vectors: Sequence[Sequence[float]]) -> None:
-        """Write passages with their vectors; a passage already stored is overwritten."""
+    async def upsert(
+        self,
+        name: str,
+        passages: Sequence[Passage],
+        vectors: Sequence[Sequence[float]],
+        lexical: Sequence[SparseVector] | None = None,
+    ) -> None:
+        """Write passages with their dense vectors and, for hybrid search, their BM25 vectors
+        (``Bm25Encoder.passage``); a passage already stored is overwritten."""
         from qdrant_client import models
 
-        if len(passages) != len(vectors):
+        if len(passages) != len(vectors) or (lexical is not None and len(lexical) != len(passages)):
             raise InputError(f"{len(passages)} passages but {len(vectors)} vectors", fix="embed every passage once")
+        sparse = lexical if lexical is not None else [None] * len(passages)
         points = [
-            models.PointStruct(id=p.id, vector=list(v), payload=_payload(p))
-            for p, v in zip(passages, vectors, strict=True)
+            models.PointStruct(id=p.id, vector=_vectors(v, w), payload=_payload(p))
+            for p, v, w in zip(passages, vectors, sparse, strict=True)
         ]
         if points:
             await self._call(self._client.upsert(name, points=points))
@@ -128,19 +156,47 @@ class QdrantStore:
     async def search(
         self,
         name: str,
-        vector: Sequence[float],
+        vector: Sequence[float] | None,
         k: int = 10,
         where: Mapping[str, str | int] | None = None,
         max_sensitivity: Sensitivity | None = None,
+        lexical: SparseVector | None = None,
     ) -> list[Hit]:
-        """The ``k`` passages closest to ``vector`` that match ``where`` (payload field = value) and
-        are no more sensitive than ``max_sensitivity``."""
+        """The ``k`` best passages that match ``where`` (payload field = value) and are no more
+        sensitive than ``max_sensitivity``.
+
+        With ``vector`` only: the closest by cosine. With ``lexical`` only (``Bm25Encoder.query``):
+        the best by BM25. With both: each ranks ``PREFETCH_FACTOR * k`` candidates and Qdrant fuses
+        the two rankings by reciprocal rank (RRF); the score is then the fused score.
+        """
+        from qdrant_client import models
+
+        if vector is None and lexical is None:
+            raise InputError("a search needs a dense vector, a BM25 vector or both", fix="pass vector= or lexical=")
         await self.require(name)
-        response = await self._call(
-            self._client.query_points(
-                name, query=list(vector), limit=k, query_filter=_filter(where, max_sensitivity), with_payload=True
+        query_filter = _filter(where, max_sensitivity)
+        sources: list[tuple[Any, str]] = []
+        if vector is not None:
+            sources.append((list(vector), DENSE))
+        if lexical is not None:
+            sources.append((models.SparseVector(indices=lexical.indices, values=lexical.values), SPARSE))
+        if len(sources) == 1:
+            request = self._client.query_points(
+                name, query=sources[0][0], using=sources[0][1], limit=k, query_filter=query_filter, with_payload=True
             )
-        )
+        else:
+            prefetch = [
+                models.Prefetch(query=query, using=using, limit=k * PREFETCH_FACTOR, filter=query_filter)
+                for query, using in sources
+            ]
+            request = self._client.query_points(
+                name,
+                prefetch=prefetch,
+                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+                limit=k,
+                with_payload=True,
+            )
+        response = await self._call(request)
         return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in response.points]
 
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
@@ -204,9 +260,20 @@ def _filter(where: Mapping[str, str | int] | None, max_sensitivity: Sensitivity 
     return models.Filter(must=must) if must else None
 
 
+def _vectors(dense: Sequence[float], lexical: SparseVector | None) -> dict[str, Any]:
+    from qdrant_client import models
+
+    named: dict[str, Any] = {DENSE: list(dense)}
+    if lexical is not None:
+        named[SPARSE] = models.SparseVector(indices=lexical.indices, values=lexical.values)
+    return named
+
+
 def _vector_size(info: Any) -> int | None:
+    """The dense vectors' size; None for a collection without the named dense vector."""
     vectors = info.config.params.vectors
-    return getattr(vectors, "size", None)
+    params = vectors.get(DENSE) if isinstance(vectors, dict) else None
+    return getattr(params, "size", None)
 
 
 def _is_connection_error(exc: Exception) -> bool:

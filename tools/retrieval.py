@@ -5,8 +5,11 @@
   starts instantly).
 - ``hybrid`` (the default): both, fused by reciprocal rank inside Qdrant.
 
-Measured on CUAD (``bench/retrieval_eval.py``), lexical ranks the labelled clause first more
-often than all-MiniLM-L6-v2, and hybrid sits between them; see the README for the table.
+Measured on CUAD (``bench/retrieval_eval.py``), BM25 ranks the labelled clause first far more
+often than all-MiniLM-L6-v2 does, so the hybrid fusion weighs the lexical ranking twice and keeps
+each side's order sharp (``RRF_K`` 1). On 60 contracts, recall@1 / @3 / @5 of the labelled
+clause: equal weights and k 60, 0.773 / 0.879 / 0.926; lexical weight 2 and k 1, 0.859 / 0.927 /
+0.946. See the README for the full table.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from hybridgraph.tools.sparse import Bm25Encoder
 from hybridgraph.tools.vectorstore import Hit, QdrantStore
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["SearchMode", "Searcher"]
+__all__ = ["LEXICAL_WEIGHT", "SearchMode", "Searcher"]
+
+#: In hybrid search, how much more the BM25 ranking counts than the dense one in the fusion.
+LEXICAL_WEIGHT = 2.0
 
 
 class SearchMode(StrEnum):
@@ -40,11 +46,13 @@ class Searcher:
         embedder: Embedder | None = None,
         mode: SearchMode = SearchMode.HYBRID,
         encoder: Bm25Encoder | None = None,
+        lexical_weight: float = LEXICAL_WEIGHT,
     ) -> None:
         if mode is not SearchMode.LEXICAL and embedder is None:
             raise ConfigError(f"{mode.value} search needs an embedder", fix="pass embedder=, or use lexical search")
         self.store, self.embedder, self.mode = store, embedder, mode
         self.encoder = encoder or Bm25Encoder()
+        self.lexical_weight = lexical_weight
 
     async def search(
         self,
@@ -77,7 +85,13 @@ class Searcher:
                 lexical = None
             results.append(
                 await self.store.search(
-                    collection, vector, k=k, where=where, max_sensitivity=max_sensitivity, lexical=lexical
+                    collection,
+                    vector,
+                    k=k,
+                    where=where,
+                    max_sensitivity=max_sensitivity,
+                    lexical=lexical,
+                    lexical_weight=self.lexical_weight,
                 )
             )
         return results

@@ -12,7 +12,7 @@ import pytest
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError
 from hybridgraph.tools.sparse import Bm25Encoder
-from hybridgraph.tools.vectorstore import Passage, QdrantStore
+from hybridgraph.tools.vectorstore import RRF_K, Passage, QdrantStore
 from hybridgraph.zones import Sensitivity
 
 BACKENDS = ["memory", "path", pytest.param("server", marks=pytest.mark.integration)]
@@ -114,10 +114,10 @@ async def test_hybrid_search_fuses_both_rankings(store: QdrantStore) -> None:
     name = await _worded(store)
     words = Bm25Encoder().query("governed New York")  # words only passage 1 has
     hits = await store.search(name, _unit(5), k=2, lexical=words)  # dense: passage 4 (vector 5) first
-    # RRF, 1 / (60 + rank from 0): passage 4 gets 1/60 from the dense side; passage 1 gets 1/60 from the lexical
-    # side plus a share for its place among the dense ties; every other passage less than 1/60.
+    # RRF: a first place scores 1 / RRF_K. Passage 4 gets that from the dense side; passage 1 gets it
+    # from the lexical side plus a share for its place among the dense ties; any other passage less.
     assert [h.passage.text for h in hits] == [WORDS[1], WORDS[4]]
-    assert hits[0].score > 1 / 60 and hits[1].score == pytest.approx(1 / 60)
+    assert hits[0].score > 1 / RRF_K and hits[1].score == pytest.approx(1 / RRF_K)
     safe = await store.search(name, _unit(5), k=6, lexical=words, max_sensitivity=Sensitivity.PUBLIC)
     assert safe and all(h.passage.sensitivity == Sensitivity.PUBLIC for h in safe)
 

@@ -1,12 +1,17 @@
-"""Knowledge shipped with hybridgraph, ready to ingest: ``hybridgraph ingest --builtin NAME -c NAME``."""
+"""Knowledge shipped with hybridgraph: documents ready to ingest (``hybridgraph ingest --builtin
+NAME -c NAME``), and the clause categories a contract review looks for (``clause_categories``)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from hybridgraph.errors import InputError
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BUILTIN", "builtin_path"]
+from hybridgraph.errors import InputError
+from hybridgraph.yamlconfig import load_yaml_model
+
+__all__ = ["BUILTIN", "ClauseCategory", "builtin_path", "clause_categories"]
 
 _HERE = Path(__file__).resolve().parent
 #: Shipped documents by name.
@@ -18,3 +23,30 @@ def builtin_path(name: str) -> Path:
     if name not in BUILTIN:
         raise InputError(f"there is no built-in document '{name}'", fix=f"use one of: {', '.join(BUILTIN)}")
     return BUILTIN[name]
+
+
+class ClauseCategory(BaseModel):
+    """A kind of clause a review looks for, the checklist rules that judge it, and how to find it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    rules: tuple[str, ...] = ()
+    phrasings: tuple[str, ...] = Field(min_length=1, description="how contracts word such a clause")
+
+    @property
+    def query(self) -> str:
+        """The phrasings as one search query (their BM25 scores add up)."""
+        return "\n".join(self.phrasings)
+
+
+class _Categories(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    categories: tuple[ClauseCategory, ...]
+
+
+@functools.cache
+def clause_categories() -> tuple[ClauseCategory, ...]:
+    """The ten procurement-risk categories, from ``clause-categories.yaml``."""
+    return load_yaml_model(_HERE / "clause-categories.yaml", _Categories).categories

@@ -112,7 +112,7 @@ class QdrantStore:
             if size is None:
                 raise ConfigError(
                     f"collection '{name}' was made by an older hybridgraph (no named dense and BM25 vectors)",
-                    fix=f"delete it and ingest again: hybridgraph ingest PATH... --collection {name} --recreate",
+                    fix=f"ingest again into a new collection: hybridgraph ingest PATH... --collection {name}-v2",
                 )
             if size != dim:
                 raise ConfigError(

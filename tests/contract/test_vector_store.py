@@ -155,3 +155,12 @@ def test_a_path_store_keeps_its_passages_across_clients(tmp_path: Path) -> None:
             await second.close()
 
     assert asyncio.run(write_then_read()) == 6
+
+
+async def test_a_collection_without_named_vectors_is_refused_with_a_way_out(store: QdrantStore) -> None:
+    from qdrant_client import models
+
+    name = f"old{uuid.uuid4().hex[:8]}"
+    await store._client.create_collection(name, vectors_config=models.VectorParams(size=8, distance="Cosine"))
+    with pytest.raises(ConfigError, match="hybridgraph ingest"):
+        await store.ensure_collection(name, 8)

@@ -237,8 +237,8 @@ def main() -> int:
     from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
-    naive_rate = naive_loop_rate(cases, embedder.model)
     ours = asyncio.run(evaluate_ours(cases, embedder))
+    naive_rate = naive_loop_rate(cases, embedder.model)  # after ingestion: nothing else is running
     naive = evaluate_naive(cases, embedder.embed_sync)
     print(f"{len(cases)} CUAD contracts; recall of the labelled clause, mean over 10 categories")
     print(f"{'chunking':<16}{'method':<9}{'@1':>7}{'@3':>7}{'@5':>7}{'chunks':>8}{'mean chars':>12}")

@@ -81,7 +81,7 @@ class Searcher:
             lexical = self.encoder.query(query) if self.mode is not SearchMode.DENSE else None
             if lexical is not None and not lexical.indices:  # "???": no word to match
                 if vector is None:
-                    raise InputError(f"the query {query[:40]!r} has no words to search for", fix="use words")
+                    raise InputError("a query has no words or numbers to search for", fix="ask with words")
                 lexical = None
             results.append(
                 await self.store.search(

@@ -141,8 +141,7 @@ async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict
 
     store = QdrantStore.from_env()
     try:
-        await store.require(collection)  # a missing collection fails before the model loads
-        embedder = None
+        embedder = None  # the Searcher checks the collection before the model loads
         if mode is not SearchMode.LEXICAL:
             from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
 

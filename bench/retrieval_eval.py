@@ -120,14 +120,6 @@ def _rank(scores: list[float]) -> list[int]:
     return sorted(range(len(scores)), key=lambda i: -scores[i])
 
 
-def _fuse(*rankings: list[int], k: int = 60) -> list[int]:
-    fused: Counter[int] = Counter()
-    for ranking in rankings:
-        for position, item in enumerate(ranking):
-            fused[item] += 1.0 / (k + position + 1)
-    return [item for item, _ in fused.most_common()]
-
-
 def evaluate_naive(cases: list[Case], embed: Callable[..., list]) -> dict:
     """The baseline: naive chunks, dense and BM25 ranked in memory, recall per method and category."""
     import numpy as np

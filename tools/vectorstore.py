@@ -183,7 +183,7 @@ class QdrantStore:
         if vector is not None:
             sources.append((list(vector), DENSE))
         if lexical is not None:
-            sources.append((models.SparseVector(indices=lexical.indices, values=lexical.values), SPARSE))
+            sources.append((_sparse(lexical), SPARSE))
         if len(sources) == 1:
             request = self._client.query_points(
                 name, query=sources[0][0], using=sources[0][1], limit=k, query_filter=query_filter, with_payload=True
@@ -265,12 +265,16 @@ def _filter(where: Mapping[str, str | int] | None, max_sensitivity: Sensitivity 
 
 
 def _vectors(dense: Sequence[float], lexical: SparseVector | None) -> dict[str, Any]:
-    from qdrant_client import models
-
     named: dict[str, Any] = {DENSE: list(dense)}
     if lexical is not None:
-        named[SPARSE] = models.SparseVector(indices=lexical.indices, values=lexical.values)
+        named[SPARSE] = _sparse(lexical)
     return named
+
+
+def _sparse(lexical: SparseVector) -> Any:
+    from qdrant_client import models
+
+    return models.SparseVector(indices=lexical.indices, values=lexical.values)
 
 
 def _vector_size(info: Any) -> int | None:

@@ -19,6 +19,8 @@ from langchain_core.runnables import RunnableConfig
 
 from hybridgraph.errors import InputError
 from hybridgraph.state import ChunkLevel, RunState
+from hybridgraph.telemetry.keys import Attr
+from hybridgraph.telemetry.spans import tool_span
 from hybridgraph.textinput import check_text
 from hybridgraph.tools.pii import Vault, pseudonymize, restore
 from hybridgraph.tools.pii.classify import ClassificationRules, classify, classify_chunks
@@ -49,7 +51,9 @@ class RedactorAgent:
         """The redact node. Detection is CPU-bound, so it runs in a worker thread."""
         text = check_text(state.get("document", ""), "the document")
         run_id = _run_id(state, config)
-        findings = await asyncio.to_thread(self.detector.detect, text)
+        with tool_span("pii_detect") as span:
+            findings = await asyncio.to_thread(self.detector.detect, text)
+            span.set_attribute(Attr.PII_FINDINGS, len(findings))
         vault = self.vault(run_id)
         redacted = pseudonymize(text, findings, vault)
         if self.store is not None:

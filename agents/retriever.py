@@ -16,6 +16,8 @@ from langchain_core.runnables import RunnableConfig
 
 from hybridgraph.errors import InputError
 from hybridgraph.state import RetrievedPassage, RunState
+from hybridgraph.telemetry.keys import Attr
+from hybridgraph.telemetry.spans import tool_span
 from hybridgraph.tools.embeddings import Embedder
 from hybridgraph.tools.retrieval import Searcher, SearchMode
 from hybridgraph.tools.vectorstore import QdrantStore
@@ -47,9 +49,11 @@ class RetrieverAgent:
         query = state.get("query", "")
         if not query.strip():
             raise InputError("the retriever has no query", fix="set 'query' in the state before the retrieve node")
-        hits = await self.searcher.search(
-            self.collection, query, k=self.k, where=self.where, max_sensitivity=self.max_sensitivity
-        )
+        with tool_span("vector_search", {Attr.SEARCH_MODE: self.searcher.mode.value}) as span:
+            hits = await self.searcher.search(
+                self.collection, query, k=self.k, where=self.where, max_sensitivity=self.max_sensitivity
+            )
+            span.set_attribute(Attr.SEARCH_HITS, len(hits))
         passages = [
             RetrievedPassage(
                 text=h.passage.text,

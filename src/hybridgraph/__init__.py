@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from hybridgraph.catalog import Catalog, Endpoint, Tier
     from hybridgraph.home import DataHome
     from hybridgraph.models import (
+        AuditedModel,
         ChatRequest,
         Completion,
+        EgressGuard,
         FunctionModel,
+        InstrumentedModel,
         LiteLLMModel,
         LlamaCppModel,
         Message,
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         open_model,
     )
     from hybridgraph.modelspec import ModelSpec, Provider, parse_model_string
+    from hybridgraph.telemetry import AuditLog, Telemetry, TracedNode, workflow
 
 __version__ = "0.1.0"
 
@@ -59,11 +63,15 @@ _LAZY: dict[str, str] = {
     "ModelSpec": "hybridgraph.modelspec",
     "Provider": "hybridgraph.modelspec",
     "parse_model_string": "hybridgraph.modelspec",
+    **dict.fromkeys(("AuditLog", "Telemetry", "TracedNode", "workflow"), "hybridgraph.telemetry"),
     **dict.fromkeys(
         (
+            "AuditedModel",
             "ChatRequest",
             "Completion",
+            "EgressGuard",
             "FunctionModel",
+            "InstrumentedModel",
             "LiteLLMModel",
             "LlamaCppModel",
             "Message",
@@ -79,6 +87,8 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AuditLog",
+    "AuditedModel",
     "Catalog",
     "ChatRequest",
     "Completion",
@@ -88,11 +98,13 @@ __all__ = [
     "DataHome",
     "DependencyMissingError",
     "EgressBlocked",
+    "EgressGuard",
     "Endpoint",
     "EndpointUnreachableError",
     "FunctionModel",
     "HybridGraphError",
     "InputError",
+    "InstrumentedModel",
     "LiteLLMModel",
     "LlamaCppModel",
     "Message",
@@ -108,7 +120,9 @@ __all__ = [
     "Sensitivity",
     "StreamChunk",
     "StructuredOutputError",
+    "Telemetry",
     "Tier",
+    "TracedNode",
     "TrustZone",
     "UnknownModelError",
     "Usage",
@@ -116,6 +130,7 @@ __all__ = [
     "__version__",
     "open_model",
     "parse_model_string",
+    "workflow",
 ]
 
 

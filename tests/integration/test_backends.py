@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+from pathlib import Path
 
 import ollama
 import pytest
@@ -46,6 +49,14 @@ async def test_ollama_request_carries_options_and_schema(
     assert body["format"] == schema
     assert body["options"]["num_predict"] == 16 and body["options"]["stop"] == ["\n\n"]
     assert body["stream"] is False
+
+
+async def test_model_identity_is_a_content_hash_for_local_backends(ollama_endpoint: Endpoint, gguf_path: Path) -> None:
+    digest = hashlib.sha256(await asyncio.to_thread(gguf_path.read_bytes)).hexdigest()
+    assert await open_model("llamacpp:smollm2").identity() == f"gguf-sha256:{digest}"
+    assert await open_model(ollama_endpoint).identity() == f"ollama-digest:sha256:{digest}"
+    gone = OllamaModel(Endpoint(name="gone", model="ollama:qwen2.5", api_base=f"http://127.0.0.1:{free_port()}"))
+    assert await gone.identity() == "ollama:qwen2.5"  # unknown digest: the model string, no error
 
 
 async def test_ollama_unreachable_names_host_and_fix() -> None:

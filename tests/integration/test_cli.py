@@ -91,3 +91,32 @@ def test_models_table_and_bad_catalog(tmp_path: Path) -> None:
 def test_help_lists_commands() -> None:
     result = hg("--help")
     assert result.returncode == 0 and "ask" in result.stdout and "models" in result.stdout
+
+
+def test_a_run_leaves_a_trace_to_show_and_open_and_an_audit_entry_to_verify(tmp_path: Path) -> None:
+    env = {"HYBRIDGRAPH_HOME": str(tmp_path), "JAEGER_UI_URL": "http://jaeger.internal:16686", "COLUMNS": "160"}
+    asked = hg("ask", "--model", "llamacpp:smollm2", "--max-tokens", "8", "Name a colour.", env=env)
+    assert asked.returncode == 0, asked.stderr
+    run_id = asked.stderr.split("trace show ")[1].split()[0]
+    assert hg("trace", "list", env=env).stdout.split() == [run_id]
+    shown = hg("trace", "show", run_id[:8], env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "invoke_workflow ask" in shown.stdout and "chat smollm2" in shown.stdout and "zone local" in shown.stdout
+    trace_id = json.loads((tmp_path / "traces" / f"{run_id}.json").read_text())["trace_id"]
+    assert hg("trace", "open", run_id, env=env).stdout.strip() == f"http://jaeger.internal:16686/trace/{trace_id}"
+    verified = hg("audit", "verify", env=env)
+    assert verified.returncode == 0 and "1 entries" in verified.stdout
+    log = tmp_path / "audit" / "audit.jsonl"
+    log.write_text(log.read_text().replace('"output_tokens":', '"output_tokens":1'))
+    tampered = hg("audit", "verify", str(log), env=env)
+    assert tampered.returncode == 1 and "entry 1 (line 1) was edited" in tampered.stdout
+
+
+def test_trace_commands_name_the_problem_and_the_fix(tmp_path: Path) -> None:
+    env = {"HYBRIDGRAPH_HOME": str(tmp_path)}
+    missing = hg("trace", "show", "no-such-run", env=env)
+    assert missing.returncode == 2 and "hybridgraph trace list" in missing.stderr and "Traceback" not in missing.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    broken = hg("trace", "show", str(junk), env=env)
+    assert broken.returncode == 2 and "not a readable trace file" in broken.stderr

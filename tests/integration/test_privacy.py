@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import CloudServer
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +13,7 @@ from hybridgraph.catalog import Endpoint
 from hybridgraph.errors import EgressBlocked
 from hybridgraph.models import ChatRequest, open_model
 from hybridgraph.models.egress import EgressGuard
+from hybridgraph.telemetry import AuditLog
 from hybridgraph.tools.pii import Vault, pseudonymize, restore
 from hybridgraph.tools.pii.detector import DetectorConfig, PiiDetector, shared_detector
 
@@ -69,7 +72,7 @@ async def test_no_pii_reaches_the_cloud(
     redacted = pseudonymize(text, shared_detector().detect(text), vault)
     cloud_server.proxy.clear()
     model = open_model(cloud_endpoint)
-    assert isinstance(model, EgressGuard)
+    assert model.layer(EgressGuard) is not None
     prompt = f"Repeat the following text exactly:\n{redacted}"
     answer = await model.complete(ChatRequest.from_prompt(prompt, max_tokens=64))
     wire = cloud_server.proxy.raw
@@ -92,11 +95,14 @@ async def test_unredacted_payload_is_blocked_and_nothing_is_sent(
     assert {"EMAIL_ADDRESS", "IBAN_CODE", "ORGANIZATION"} <= set(info.value.counts)
     assert "maria" not in str(info.value).lower()
     assert cloud_server.proxy.raw == b""
+    entry = json.loads(AuditLog.default().path.read_text().splitlines()[-1])
+    assert entry["egress"] == "blocked" and entry["egress_blocked"] == info.value.counts
+    assert entry["outcome"] == "EgressBlocked" and "maria" not in json.dumps(entry).lower()
 
 
 async def test_local_endpoints_are_not_guarded() -> None:
     model = open_model(Endpoint(name="loc", model="llamacpp:smollm2"))
-    assert not isinstance(model, EgressGuard)
+    assert model.layer(EgressGuard) is None
 
 
 @pytest.mark.parametrize(

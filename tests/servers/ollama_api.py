@@ -12,6 +12,8 @@ Run: ``python tests/servers/ollama_api.py --port 11435 --model smollm2:135m=/pat
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
 import threading
 import time
@@ -61,9 +63,19 @@ class ModelHost:
             "model": self.name,
             "size": self.path.stat().st_size,
             "modified_at": _now(),
-            "digest": f"sha256:{abs(hash(self.path)):064x}"[:71],
+            "digest": f"sha256:{_sha256(self.path)}",
             "details": {"format": "gguf", "family": "llama", "parameter_size": "135M", "quantization_level": "Q8_0"},
         }
+
+
+@functools.cache
+def _sha256(path: Path) -> str:
+    """The file's SHA-256 (Ollama's digests are content hashes too)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class OllamaAPI:

@@ -51,6 +51,13 @@ PUBLIC_API = {
     "__version__",
     "open_model",
     "parse_model_string",
+    "AuditLog",
+    "AuditedModel",
+    "EgressGuard",
+    "InstrumentedModel",
+    "Telemetry",
+    "TracedNode",
+    "workflow",
 }
 
 

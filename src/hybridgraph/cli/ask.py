@@ -39,29 +39,39 @@ def ask_command(
 
 
 async def _ask(client: Any, request: Any, stream: bool) -> None:
+    from hybridgraph.telemetry import active_telemetry, workflow
+
     try:
-        if stream:
-            completion = None
-            async for chunk in client.stream(request):
-                sys.stdout.write(chunk.delta)
-                sys.stdout.flush()
-                completion = chunk.completion or completion
-        else:
-            completion = await client.complete(request)
-            sys.stdout.write(completion.text)
+        with workflow("ask") as run:
+            completion = await _answer(client, request, stream)
     finally:
         await client.aclose()
+        active_telemetry().flush()  # a CLI run is short: export and write the trace file now
     sys.stdout.write("\n")
     sys.stdout.flush()
     if completion is not None:
-        _print_footer(completion)
+        _print_footer(completion, run.run_id)
 
 
-def _print_footer(completion: Any) -> None:
+async def _answer(client: Any, request: Any, stream: bool) -> Any:
+    if not stream:
+        completion = await client.complete(request)
+        sys.stdout.write(completion.text)
+        return completion
+    completion = None
+    async for chunk in client.stream(request):
+        sys.stdout.write(chunk.delta)
+        sys.stdout.flush()
+        completion = chunk.completion or completion
+    return completion
+
+
+def _print_footer(completion: Any, run_id: str) -> None:
     from rich.console import Console
 
     usage = completion.usage
     Console(stderr=True).print(
         f"[dim]{completion.endpoint} ({completion.zone.value}) · {usage.input_tokens} in / "
-        f"{usage.output_tokens} out tokens · ${completion.cost_usd:.6f} · {completion.latency_s:.2f}s[/]"
+        f"{usage.output_tokens} out tokens · ${completion.cost_usd:.6f} · {completion.latency_s:.2f}s · "
+        f"trace: hybridgraph trace show {run_id}[/]"
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, knowledge, models, redact
+from hybridgraph.cli import ask, audit, knowledge, models, redact, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -46,6 +46,8 @@ app.command("ask")(ask.ask_command)
 app.command("redact")(redact.redact_command)
 app.command("ingest")(knowledge.ingest_command)
 app.command("search")(knowledge.search_command)
+app.add_typer(trace.app, name="trace")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -12,14 +12,20 @@ from hybridgraph.models.factory import open_model
 from hybridgraph.models.function import FunctionModel
 
 if TYPE_CHECKING:
+    from hybridgraph.models.audited import AuditedModel
+    from hybridgraph.models.egress import EgressGuard
+    from hybridgraph.models.instrumented import InstrumentedModel
     from hybridgraph.models.litellm import LiteLLMModel
     from hybridgraph.models.llamacpp import LlamaCppModel
     from hybridgraph.models.ollama import OllamaModel
 
 __all__ = [
+    "AuditedModel",
     "ChatRequest",
     "Completion",
+    "EgressGuard",
     "FunctionModel",
+    "InstrumentedModel",
     "LiteLLMModel",
     "LlamaCppModel",
     "Message",
@@ -32,6 +38,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "AuditedModel": "hybridgraph.models.audited",
+    "EgressGuard": "hybridgraph.models.egress",
+    "InstrumentedModel": "hybridgraph.models.instrumented",
     "LiteLLMModel": "hybridgraph.models.litellm",
     "LlamaCppModel": "hybridgraph.models.llamacpp",
     "OllamaModel": "hybridgraph.models.ollama",

@@ -13,7 +13,7 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 Role = Literal["system", "user", "assistant"]
+C = TypeVar("C", bound="ModelClient")
 
 
 class Message(BaseModel):
@@ -90,6 +91,7 @@ class Completion(BaseModel):
     cost_usd: float = 0.0
     finish_reason: str | None = None
     latency_s: float = 0.0
+    response_model: str | None = Field(default=None, description="the model id the server says answered")
 
     def parsed(self) -> Any:
         """The answer parsed as JSON; ``StructuredOutputError`` if it is not JSON."""
@@ -145,6 +147,22 @@ class ModelClient(ABC):
         _validate_schema(value, schema, completion.endpoint)
         return value, completion
 
+    async def identity(self, completion: Completion | None = None) -> str:
+        """What exactly answers, for the audit log: the model id the server reported, else the
+        model string. Local backends override it with a content hash (GGUF SHA-256, Ollama digest)."""
+        if completion is not None and completion.response_model:
+            return f"{self.endpoint.spec.provider.value}:{completion.response_model}"
+        return self.endpoint.model
+
+    def layer(self, kind: type[C]) -> C | None:
+        """This client or the first client it wraps that is a ``kind`` (e.g. ``EgressGuard``)."""
+        client: ModelClient | None = self
+        while client is not None:
+            if isinstance(client, kind):
+                return client
+            client = client.inner if isinstance(client, WrappedModel) else None
+        return None
+
     def complete_sync(self, request: ChatRequest) -> Completion:
         """Blocking facade over ``complete`` for scripts and notebooks without a loop."""
         return asyncio.run(self.complete(request))
@@ -189,6 +207,10 @@ class WrappedModel(ModelClient):
         """Delegate to the wrapped client."""
         async for chunk in self.inner.stream(request):
             yield chunk
+
+    async def identity(self, completion: Completion | None = None) -> str:
+        """The wrapped client's identity."""
+        return await self.inner.identity(completion)
 
     async def aclose(self) -> None:
         """Close the wrapped client."""

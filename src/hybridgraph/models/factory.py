@@ -6,26 +6,34 @@ from hybridgraph.catalog import Catalog, Endpoint
 from hybridgraph.errors import ConfigError
 from hybridgraph.models.base import ModelClient
 from hybridgraph.modelspec import Provider
+from hybridgraph.telemetry.audit import AuditLog
 from hybridgraph.zones import TrustZone
 
 __all__ = ["open_model"]
 
 
-def open_model(ref: str | Endpoint | None = None, *, catalog: Catalog | None = None) -> ModelClient:
+def open_model(
+    ref: str | Endpoint | None = None, *, catalog: Catalog | None = None, audit: AuditLog | None = None
+) -> ModelClient:
     """A client for ``ref``: an endpoint, an endpoint name, a model string, or the default.
 
-    Every endpoint outside the local zone comes wrapped in the ``EgressGuard``: there is no
-    way to get an unguarded non-local client from here. Backends are imported only when
-    first opened, so importing hybridgraph stays fast.
+    The client comes wrapped, outermost first, in ``InstrumentedModel`` (a ``chat`` span per
+    call), ``AuditedModel`` (an entry in ``audit``, by default ``AuditLog.default()``, per call)
+    and, for every endpoint outside the local zone, the ``EgressGuard``: there is no way to get
+    an unguarded non-local client from here. Backends are imported only when first opened, so
+    importing hybridgraph stays fast.
     """
+    from hybridgraph.models.audited import AuditedModel
+    from hybridgraph.models.instrumented import InstrumentedModel
+
     endpoint = ref if isinstance(ref, Endpoint) else (catalog or Catalog.load()).resolve(ref)
     client = _backend(endpoint)
-    if endpoint.zone is TrustZone.LOCAL:
-        return client
-    from hybridgraph.models.egress import EgressGuard
-    from hybridgraph.tools.pii.detector import shared_detector
+    if endpoint.zone is not TrustZone.LOCAL:
+        from hybridgraph.models.egress import EgressGuard
+        from hybridgraph.tools.pii.detector import shared_detector
 
-    return EgressGuard(client, scanner=lambda text: shared_detector().detect(text))
+        client = EgressGuard(client, scanner=lambda text: shared_detector().detect(text))
+    return InstrumentedModel(AuditedModel(client, audit))
 
 
 def _backend(endpoint: Endpoint) -> ModelClient:

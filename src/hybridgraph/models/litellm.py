@@ -130,7 +130,10 @@ class LiteLLMModel(ModelClient):
             output_tokens=getattr(usage_obj, "completion_tokens", 0) or 0,
         )
         choice = response.choices[0]
-        extra: dict[str, Any] = {"finish_reason": choice.finish_reason}
+        extra: dict[str, Any] = {
+            "finish_reason": choice.finish_reason,
+            "response_model": getattr(response, "model", None),
+        }
         if not self.endpoint.has_price:
             extra["cost_usd"] = _price_map_cost(litellm, response)
         return self._completion(choice.message.content or "", usage, started, **extra)

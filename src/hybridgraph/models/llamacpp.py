@@ -11,6 +11,8 @@ threads (as ``asyncio.to_thread`` may) leaves spinning teams behind. On 2 cores 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import importlib.util
 import itertools
 import os
@@ -76,6 +78,21 @@ def find_gguf(spec: ModelSpec) -> Path:
     raise DependencyMissingError(f"package {package} holds no {pattern} file", fix=f"reinstall: {EMBEDDED_FIX}")
 
 
+@functools.cache
+def _file_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, computed once per path, size and modification time."""
+    stat = path.stat()
+    return _file_sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
 def _require_llama_cpp() -> Any:
     try:
         import llama_cpp
@@ -118,6 +135,10 @@ class LlamaCppModel(ModelClient):
                     endpoint=self.name,
                 ) from None
         return self._llama
+
+    async def identity(self, completion: Completion | None = None) -> str:
+        """``gguf-sha256:<hex>`` of the model file (hashed once per file and change)."""
+        return f"gguf-sha256:{await asyncio.to_thread(file_sha256, self.path)}"
 
     async def complete(self, request: ChatRequest) -> Completion:
         """One completion, computed in a worker thread."""

@@ -37,11 +37,23 @@ class OllamaModel(ModelClient):
         super().__init__(endpoint)
         self.host = ollama_host(endpoint)
         self.client = client or ollama.AsyncClient(host=self.host, timeout=endpoint.timeout_s)
+        self._digest: str | None = None
 
     @property
     def model_id(self) -> str:
         """The model name on the Ollama server, e.g. ``qwen2.5:1.5b``."""
         return self.endpoint.spec.model
+
+    async def identity(self, completion: Completion | None = None) -> str:
+        """``ollama-digest:<digest>`` of the model on the server (asked once), else the model string."""
+        if self._digest is None:
+            try:
+                listed = await self.client.list()
+            except Exception:  # noqa: BLE001 - identity is best effort; the call itself reports errors
+                return self.endpoint.model
+            digests = {m.model: m.digest for m in listed.models if m.model and m.digest}
+            self._digest = digests.get(self.model_id) or digests.get(f"{self.model_id}:latest") or ""
+        return f"ollama-digest:{self._digest}" if self._digest else self.endpoint.model
 
     async def complete(self, request: ChatRequest) -> Completion:
         """One non-streamed chat call."""
@@ -104,7 +116,9 @@ class OllamaModel(ModelClient):
 
     def _to_completion(self, response: Any, text: str, started: float) -> Completion:
         usage = Usage(input_tokens=response.prompt_eval_count or 0, output_tokens=response.eval_count or 0)
-        return self._completion(text, usage, started, finish_reason=response.done_reason)
+        return self._completion(
+            text, usage, started, finish_reason=response.done_reason, response_model=response.model or None
+        )
 
     def _translate(self, exc: Exception) -> ModelError:
         name, host, model = self.endpoint.name, self.host, self.model_id

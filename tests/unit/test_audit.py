@@ -1,0 +1,150 @@
+"""The audit log: hash chain, tamper detection (edit, deletion, insertion, reordering, cut end),
+and appends from threads and processes that never interleave."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from hybridgraph.errors import InputError
+from hybridgraph.telemetry.audit import GENESIS, AuditLog, AuditRecord, verify_log
+
+
+def record(i: int) -> AuditRecord:
+    return AuditRecord(
+        run_id=f"run-{i}",
+        step="solve",
+        endpoint="local-smollm2",
+        model_id="gguf-sha256:" + "ab" * 32,
+        zone="local",
+        payload_sha256=f"{i:064x}",
+        input_tokens=10 + i,
+        egress="local",
+    )
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> AuditLog:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    for i in range(5):
+        log.append(record(i))
+    return log
+
+
+def lines(log: AuditLog) -> list[str]:
+    return log.path.read_text().splitlines(keepends=True)
+
+
+def rewrite(log: AuditLog, new: list[str]) -> None:
+    log.path.write_text("".join(new))
+
+
+def test_entries_are_numbered_and_chained(log: AuditLog) -> None:
+    entries = [json.loads(line) for line in lines(log)]
+    assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[0]["prev"] == GENESIS
+    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries))
+    result = verify_log(log.path)
+    assert result.ok and result.entries == 5
+
+
+def test_an_edited_entry_is_named(log: AuditLog) -> None:
+    content = lines(log)
+    content[2] = content[2].replace('"input_tokens":12', '"input_tokens":1200')
+    rewrite(log, content)
+    result = verify_log(log.path)
+    assert not result.ok and result.line == 3 and "edited" in result.problem and result.entries == 2
+
+
+def test_an_edit_with_a_recomputed_hash_breaks_the_chain_after_it(log: AuditLog) -> None:
+    from hybridgraph.telemetry.audit import AuditEntry
+
+    content = lines(log)
+    entry = AuditEntry.model_validate_json(content[1]).model_copy(update={"cost_usd": 99.0})
+    content[1] = entry.model_copy(update={"hash": entry.digest()}).model_dump_json() + "\n"
+    rewrite(log, content)
+    result = verify_log(log.path)
+    assert result.line == 3 and "does not follow" in result.problem
+
+
+def test_a_deleted_entry_is_named(log: AuditLog) -> None:
+    content = lines(log)
+    del content[1]
+    rewrite(log, content)
+    result = verify_log(log.path)
+    assert result.line == 2 and "deleted, inserted or moved" in result.problem
+
+
+def test_reordered_entries_are_named(log: AuditLog) -> None:
+    content = lines(log)
+    content[1], content[2] = content[2], content[1]
+    rewrite(log, content)
+    assert verify_log(log.path).line == 2
+
+
+def test_an_inserted_copy_is_named(log: AuditLog) -> None:
+    content = lines(log)
+    content.insert(3, content[1])
+    rewrite(log, content)
+    assert verify_log(log.path).line == 4
+
+
+def test_entries_cut_off_the_end_are_found_through_the_head(log: AuditLog) -> None:
+    rewrite(log, lines(log)[:3])
+    result = verify_log(log.path)
+    assert not result.ok and "cut off the end" in result.problem and result.entries == 3
+
+
+def test_a_log_copied_without_its_head_checks_its_chain(log: AuditLog, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(log.path.read_text())
+    assert verify_log(copy).ok
+
+
+def test_a_damaged_last_line_stops_appends_with_the_fix(log: AuditLog) -> None:
+    with log.path.open("a") as fh:
+        fh.write('{"seq": 6, "ha')
+    with pytest.raises(InputError) as info:
+        log.append(record(6))
+    assert "audit verify" in (info.value.fix or "")
+    assert "not a complete audit entry" in verify_log(log.path).problem
+
+
+def test_threads_append_whole_chained_lines(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: log.append(record(i)), range(200)))
+    result = verify_log(log.path)
+    assert result.ok and result.entries == 200
+
+
+def test_processes_append_whole_chained_lines(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    script = (
+        "import sys; from pathlib import Path; from hybridgraph.telemetry.audit import AuditLog, AuditRecord\n"
+        "log = AuditLog(Path(sys.argv[1]))\n"
+        "for i in range(60): log.append(AuditRecord(run_id=sys.argv[2], endpoint='e', model_id='m', zone='local',"
+        " payload_sha256='0' * 64, egress='local'))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"p{i}"]) for i in range(4)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    result = verify_log(path)
+    assert result.ok and result.entries == 240
+    runs = [json.loads(line)["run_id"] for line in path.read_text().splitlines()]
+    assert sorted(set(runs)) == ["p0", "p1", "p2", "p3"]
+
+
+def test_an_unwritable_log_names_the_variable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    from hybridgraph.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        AuditLog(blocker / "audit.jsonl").append(record(0))
+    assert "HYBRIDGRAPH_AUDIT_LOG" in (info.value.fix or "")

@@ -28,6 +28,16 @@ class Result:
         return self.value / self.baseline if self.baseline else float("inf")
 
 
+def standalone(run: Callable[[bool], object], doc: str | None) -> int:
+    """``main`` of a one-measure benchmark module: ``python -m bench.<name> [--quick]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0] if doc else None)
+    parser.add_argument("--quick", action="store_true", help="a reduced run")
+    run(parser.parse_args().quick)
+    return 0
+
+
 def median_time(fn: Callable[[], object], repeats: int) -> float:
     """Median wall time of ``fn`` over ``repeats`` runs, in seconds."""
     samples = []

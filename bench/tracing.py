@@ -11,7 +11,6 @@ Run: ``python -m bench.tracing [--quick]``
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -22,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypedDict
 
-from bench.common import Result
+from bench.common import Result, standalone
 
 STEPS = 6
 RUNS_PER_BLOCK = 10
@@ -128,12 +127,5 @@ def run(quick: bool) -> Result:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    run(parser.parse_args().quick)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(standalone(run, __doc__))

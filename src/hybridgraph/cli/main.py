@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, audit, knowledge, models, redact, trace
+from hybridgraph.cli import ask, audit, knowledge, models, policy, redact, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -48,6 +48,7 @@ app.command("ingest")(knowledge.ingest_command)
 app.command("search")(knowledge.search_command)
 app.add_typer(trace.app, name="trace")
 app.add_typer(audit.app, name="audit")
+app.add_typer(policy.app, name="policy")
 
 
 def main() -> None:

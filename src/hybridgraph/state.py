@@ -13,15 +13,39 @@ from typing import Annotated, TypedDict
 
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["ChunkLevel", "NodeName", "RetrievedPassage", "RunState"]
+__all__ = ["ChunkLevel", "ModelUse", "NodeName", "RetrievedPassage", "RunState", "Verification"]
 
 
 class NodeName(StrEnum):
-    """Node names of the shipped agents."""
+    """Node names of the shipped agents and patterns."""
 
     REDACT = "redact"
     RETRIEVE = "retrieve"
     RESTORE = "restore"
+    ROUTE = "route"
+    SOLVE = "solve_local"
+    CONSULT = "consult_cloud"
+    VERIFY = "verify"
+    FINISH = "finish"
+
+
+class ModelUse(TypedDict):
+    """One model call of a run, for its economics: where it ran and what it cost."""
+
+    step: str
+    endpoint: str
+    zone: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+class Verification(TypedDict):
+    """The verifier's verdict on the current answer (``accept``, ``escalate``, ``needs_human``)."""
+
+    verdict: str
+    score: float
+    reasons: list[str]
 
 
 class ChunkLevel(TypedDict):
@@ -58,6 +82,17 @@ class RunState(TypedDict, total=False):
     query: str
     passages: list[RetrievedPassage]
     answer: str
+    answer_zone: str
     restored: str
     unrestored: list[str]
+    confidence: float | None
+    verification: Verification
+    attempt: int
+    route: dict[str, object]
+    routes: Annotated[list[dict[str, object]], operator.add]
+    reachable: list[str]
+    approved: bool
+    uses: Annotated[list[ModelUse], operator.add]
+    status: str
+    economics: dict[str, object]
     warnings: Annotated[list[str], operator.add]

@@ -1,0 +1,79 @@
+"""``CloudConsultantAgent``: the escalation step, on a non-local model, with selective disclosure.
+
+It never sees the document. It gets the few pseudonymised excerpts of ``redacted`` that the
+task is about (ranked by BM25 against the task's query), and its client must be behind the
+egress guard, which re-scans the exact payload before it leaves. The answer keeps the
+placeholders; the redactor's restore node puts the real values back, locally.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from langchain_core.runnables import RunnableConfig
+
+from hybridgraph.agents.asking import ask_json
+from hybridgraph.agents.tasks import Task
+from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.models.base import ChatRequest, Message, ModelClient
+from hybridgraph.models.egress import EgressGuard
+from hybridgraph.state import NodeName, RunState
+from hybridgraph.tools.chunking import split_contract
+from hybridgraph.tools.sparse import Bm25Encoder
+from hybridgraph.zones import TrustZone
+
+__all__ = ["CloudConsultantAgent", "select_excerpts"]
+
+
+class CloudConsultantAgent:
+    """Answers ``task`` on a non-local model from pseudonymised excerpts only."""
+
+    def __init__(
+        self, client: ModelClient, task: Task, *, excerpts: int = 3, excerpt_chars: int = 900, max_tokens: int = 256
+    ) -> None:
+        if client.zone is not TrustZone.LOCAL and client.layer(EgressGuard) is None:
+            raise ConfigError(
+                f"endpoint '{client.name}' ({client.zone.value} zone) is not behind the egress guard",
+                fix="open it with hybridgraph.open_model(...), which always adds the guard to non-local endpoints",
+            )
+        self.client, self.task = client, task
+        self.excerpts, self.excerpt_chars, self.max_tokens = excerpts, excerpt_chars, max_tokens
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """The consult node: reads ``redacted``, writes ``answer`` (with placeholders) and its use."""
+        redacted = state.get("redacted")
+        if not redacted:
+            raise InputError("the cloud consultant has no redacted text", fix="run the redact node before it")
+        chosen = select_excerpts(redacted, self.task.query, self.excerpts, self.excerpt_chars)
+        label = "Excerpts (names and identifiers are replaced by placeholders such as <ORG_1>; keep them as they are)"
+        request = ChatRequest(
+            messages=(
+                Message(role="system", content=self.task.system),
+                Message(role="user", content=self.task.prompt("\n[...]\n".join(chosen), label)),
+            ),
+            max_tokens=self.max_tokens,
+            json_schema=self.task.schema,
+        )
+        answer = await ask_json(self.client, request, self.task.schema, NodeName.CONSULT.value)
+        return {
+            "answer": json.dumps(answer.value) if answer.value is not None else answer.text,
+            "answer_zone": self.client.zone.value,
+            "uses": answer.uses,
+            "confidence": None,
+        }
+
+
+def select_excerpts(text: str, query: str, count: int, chars: int) -> list[str]:
+    """At most ``count`` pieces of ``text`` (about ``chars`` long) that match ``query``, best first,
+    returned in text order. Pieces that share no word with the query are never chosen."""
+    encoder = Bm25Encoder()
+    wanted = encoder.query(query)
+    weights = dict(zip(wanted.indices, wanted.values, strict=True))
+    pieces = [text[c.start : c.end] for c in split_contract(text, target=chars // 2, limit=chars)]
+    scores = []
+    for i, piece in enumerate(pieces):
+        vector = encoder.passage(piece)
+        scores.append((sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True)), -i))
+    best = sorted((i for i in range(len(pieces)) if scores[i][0] > 0), key=lambda i: scores[i], reverse=True)[:count]
+    return [pieces[i] for i in sorted(best)]  # nothing that matches the task leaves at all

@@ -1,0 +1,80 @@
+"""``VerifierAgent``: judges the current answer before anyone relies on it. Runs locally, no model.
+
+Checks, each one a reason when it fails:
+- **schema**: the answer is JSON and matches the task's schema;
+- **grounding**: every quote field is found, word for word (ignoring case and spacing), in the
+  text the answering model saw: the document for a local answer, the pseudonymised text for
+  a cloud answer (so placeholders match);
+- **consistency**: ``found: false`` comes without a quote, and ``found: true`` with one;
+- **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person.
+
+The verdict is ``accept`` when every check passes, else ``escalate``; the score is the share
+of checks passed, and it is the answer's confidence when the solver gave none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+from langchain_core.runnables import RunnableConfig
+
+from hybridgraph.agents.tasks import Task
+from hybridgraph.policies.spec import Verdict
+from hybridgraph.state import RunState, Verification
+from hybridgraph.zones import TrustZone
+
+__all__ = ["VerifierAgent", "verify_answer"]
+
+
+class VerifierAgent:
+    """The verify node for ``task``."""
+
+    def __init__(self, task: Task, *, high_risk_needs_human: bool = False) -> None:
+        self.task, self.high_risk_needs_human = task, high_risk_needs_human
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """Reads ``answer`` and the text its model saw; writes ``verification`` and ``confidence``."""
+        local = state.get("answer_zone", TrustZone.LOCAL.value) == TrustZone.LOCAL.value
+        source = state.get("document", "") if local else state.get("redacted", "")
+        result = verify_answer(self.task, state.get("answer", ""), source, self.high_risk_needs_human)
+        confidence = state.get("confidence")
+        return {"verification": result, "confidence": result["score"] if confidence is None else confidence}
+
+
+def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: bool = False) -> Verification:
+    """The checks on one answer (see the module docstring)."""
+    import jsonschema
+
+    passed, reasons = 0, []
+    try:
+        value: Any = json.loads(answer)
+        jsonschema.validate(value, task.schema)
+        passed += 1
+    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
+        reasons.append(f"schema: {type(exc).__name__}")
+        return Verification(verdict=Verdict.ESCALATE.value, score=0.0, reasons=reasons)
+    checks = 1
+    for name in task.quote_fields:
+        quote = str(value.get(name, "")) if isinstance(value, dict) else ""
+        checks += 1
+        if not quote or _normal(quote) in _normal(source):
+            passed += 1
+        else:
+            reasons.append(f"grounding: '{name}' is not in the text")
+    if isinstance(value, dict) and "found" in value and task.quote_fields:
+        checks += 1
+        quoted = bool(str(value.get(task.quote_fields[0], "")).strip())
+        if bool(value["found"]) == quoted:
+            passed += 1
+        else:
+            reasons.append("consistency: 'found' and the quote disagree")
+    verdict = Verdict.ACCEPT if passed == checks else Verdict.ESCALATE
+    if verdict is Verdict.ACCEPT and high_risk_needs_human and isinstance(value, dict) and value.get("risk") == "high":
+        verdict, reasons = Verdict.NEEDS_HUMAN, ["rules: a high-risk finding needs a person's review"]
+    return Verification(verdict=verdict.value, score=passed / checks, reasons=reasons)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()

@@ -1,0 +1,82 @@
+"""The policy node: before each model step, the run's features go to the routing policy.
+
+``RouteNode`` reads the state (sensitivity, the last verdict and confidence, the attempt,
+budgets left, reachable endpoints, approval), asks the ``RoutingPolicy``, records a ``route``
+span with the decision, and writes it to ``route`` (and the ``routes`` history). A hard cap on
+attempts guards against a policy that would loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Optional
+
+from langchain_core.runnables import RunnableConfig
+
+from hybridgraph.agents.tasks import Task
+from hybridgraph.graphs.economics import Budget
+from hybridgraph.policies import RouteDecision, RoutingPolicy, StepFeatures
+from hybridgraph.policies.spec import Action, Verdict
+from hybridgraph.state import RunState
+from hybridgraph.telemetry.spans import record_route
+from hybridgraph.zones import Sensitivity
+
+__all__ = ["MAX_ATTEMPTS", "RouteNode", "decision_dict"]
+
+#: Model attempts per run at most, whatever the policy says.
+MAX_ATTEMPTS = 4
+
+
+class RouteNode:
+    """The policy node of a pattern graph."""
+
+    def __init__(self, policy: RoutingPolicy, task: Task, budget: Budget | None = None, step: str = "answer") -> None:
+        self.policy, self.task, self.budget, self.step = policy, task, budget or Budget(), step
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """Decide the next step's route."""
+        verification = state.get("verification")
+        attempt = state.get("attempt", 0) + (1 if verification else 0)
+        if attempt >= MAX_ATTEMPTS:
+            decision = RouteDecision(Action.HUMAN, None, None, "guard:max-attempts", f"{attempt} attempts made")
+        else:
+            decision = self.policy.decide(self.features(state, attempt))
+        zone = decision.zone.value if decision.zone else ""
+        record_route(
+            self.step,
+            decision.target.value,
+            model=decision.endpoint or "",
+            zone=zone,
+            rule=decision.rule,
+            reason=decision.reason,
+        )
+        record = decision_dict(decision, attempt)
+        return {"route": record, "routes": [record], "attempt": attempt}
+
+    def features(self, state: RunState, attempt: int) -> StepFeatures:
+        """What the policy sees of the next step."""
+        verification = state.get("verification")
+        usd_left, tokens_left = self.budget.left(state.get("uses", []))
+        reachable = state.get("reachable")
+        return StepFeatures(
+            step=self.step,
+            task=self.task.kind,
+            sensitivity=state.get("sensitivity", Sensitivity.INTERNAL),
+            input_tokens=len(state.get("document", "")) // 4,
+            complexity=self.task.complexity,
+            retrieval_score=max((p["score"] for p in state.get("passages", [])), default=None),
+            confidence=state.get("confidence"),
+            verdict=Verdict(verification["verdict"]) if verification else None,
+            attempt=attempt,
+            run_usd_left=usd_left,
+            run_tokens_left=tokens_left,
+            reachable=frozenset(reachable) if reachable is not None else None,
+            approved=bool(state.get("approved", False)),
+        )
+
+
+def decision_dict(decision: RouteDecision, attempt: int) -> dict[str, object]:
+    """A decision as plain JSON for the state and the run report."""
+    record: dict[str, object] = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(decision).items()}
+    record["attempt"] = attempt
+    return record

@@ -1,0 +1,169 @@
+"""The cascade's logic with programmable fakes: routes follow the policy, answers are verified,
+cloud steps see pseudonymised excerpts only, and every run reports its economics."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from hybridgraph.agents.redactor import RedactorAgent
+from hybridgraph.agents.tasks import clause_task
+from hybridgraph.catalog import Endpoint
+from hybridgraph.graphs.cascade import cascade
+from hybridgraph.graphs.economics import Budget
+from hybridgraph.models import ChatRequest, EgressGuard, FunctionModel, ModelClient
+from hybridgraph.policies import Policy, RulePolicy
+from hybridgraph.tools.pii.findings import Finding
+from hybridgraph.zones import TrustZone
+
+CLAUSE = "The Supplier's aggregate liability shall not exceed the fees paid in the prior twelve months."
+DOCUMENT = f"Master Agreement between Acme Ltd and Buyer Inc.\n\n9. Liability. {CLAUSE}\n\n10. Term. Two years."
+TASK = clause_task("Cap on Liability", query="aggregate liability shall not exceed fees paid limitation")
+POLICY = Policy.model_validate(
+    {
+        "name": "test",
+        "local_endpoint": "local",
+        "cloud_endpoint": "cloud",
+        "rules": [
+            {"id": "stop-after-two", "when": {"attempt_at_least": 2}, "action": "human"},
+            {"id": "restricted-local", "when": {"sensitivity": ["restricted"]}, "action": "local"},
+            {"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"},
+            {"id": "local-first", "action": "local"},
+        ],
+    }
+)
+
+
+class Names:
+    """A detector that finds the two company names."""
+
+    config = None
+
+    def detect(self, text: str) -> list[Finding]:
+        out = []
+        for name in ("Acme Ltd", "Buyer Inc"):
+            start = text.find(name)
+            while start >= 0:
+                out.append(Finding(start, start + len(name), "ORGANIZATION", 0.9))
+                start = text.find(name, start + 1)
+        return out
+
+
+def answer(found: bool, quote: str) -> str:
+    return json.dumps({"found": found, "quote": quote, "risk": "medium"})
+
+
+def models(local_reply: Any, cloud_reply: Any) -> tuple[FunctionModel, FunctionModel, list[ModelClient]]:
+    local = FunctionModel(local_reply, endpoint=Endpoint(name="local", model="function:local"))
+    cloud = FunctionModel(
+        cloud_reply,
+        endpoint=Endpoint(
+            name="cloud", model="function:cloud", zone=TrustZone.PUBLIC, usd_per_1m_input=1.0, usd_per_1m_output=2.0
+        ),
+    )
+    return local, cloud, [local, EgressGuard(cloud, scanner=Names().detect)]
+
+
+async def run(clients: list[ModelClient], document: str = DOCUMENT, **kw: Any) -> dict[str, Any]:
+    graph = cascade(
+        TASK,
+        clients,
+        RulePolicy(POLICY, {"local": TrustZone.LOCAL, "cloud": TrustZone.PUBLIC}, frozenset({"cloud"})),
+        redactor=RedactorAgent(detector=Names()),
+        **kw,
+    )
+    result: dict[str, Any] = await graph.ainvoke({"document": document})
+    return result
+
+
+async def test_a_good_local_answer_is_accepted_without_the_cloud() -> None:
+    _, cloud, clients = models(lambda r: answer(True, CLAUSE), lambda r: "unused")
+    result = await run(clients)
+    assert result["status"] == "accepted" and [r["rule"] for r in result["routes"]] == ["local-first"]
+    assert json.loads(result["restored"])["quote"] == CLAUSE and not cloud.calls
+    e = result["economics"]
+    assert e["local_share"] == 1.0 and e["cost_usd"] == 0 and e["counterfactual_usd"] > 0
+
+
+async def test_a_bad_local_answer_escalates_to_the_cloud_on_excerpts_only() -> None:
+    def cloud_reply(request: ChatRequest) -> str:
+        sent = request.messages[-1].content
+        quote = next(line for line in sent.splitlines() if "aggregate liability" in line).split(". ", 1)[1]
+        return answer(True, quote)
+
+    local, cloud, clients = models(lambda r: "I think there is a cap.", cloud_reply)
+    result = await run(clients)
+    assert [r["rule"] for r in result["routes"]] == ["local-first", "escalate"]
+    assert result["status"] == "accepted" and result["answer_zone"] == "public"
+    sent = "\n".join(m.content for r in cloud.calls for m in r.messages)
+    assert "Acme" not in sent and "Buyer Inc" not in sent and "Two years" not in sent  # pseudonymised excerpts only
+    assert len(local.calls) == 2  # the first answer was retried once before escalating
+    e = result["economics"]
+    assert e["zones"]["public"]["calls"] == 1 and e["local_share"] == pytest.approx(2 / 3)
+    assert e["cost_usd"] == pytest.approx(e["zones"]["public"]["cost_usd"]) and e["saved_usd"] >= 0
+
+
+async def test_restricted_data_stays_local_and_ends_with_a_person() -> None:
+    _, cloud, clients = models(lambda r: "no idea", lambda r: answer(True, CLAUSE))
+    restricted = DOCUMENT + "\nSTRICTLY CONFIDENTIAL - TRADE SECRET. Internal only. Do not distribute."
+    result = await run(clients, restricted)
+    assert result["sensitivity"] in ("confidential", "restricted")
+    rules = [r["rule"] for r in result["routes"]]
+    assert not cloud.calls or result["sensitivity"] != "restricted"
+    assert rules[-1] == "stop-after-two" and result["status"] == "needs_human"
+
+
+async def test_a_spent_budget_keeps_escalations_local_and_says_so() -> None:
+    _, cloud, clients = models(lambda r: "no idea", lambda r: answer(False, ""))
+    result = await run(clients, budget=Budget(run_usd=0.0))
+    assert "guard:budget" in [r["rule"] for r in result["routes"]] and not cloud.calls
+    assert result["economics"]["budget_exhausted"] is True
+
+
+@pytest.mark.parametrize(
+    ("answer_text", "verdict", "reason"),
+    [
+        (answer(True, CLAUSE), "accept", None),
+        ("not json", "escalate", "schema"),
+        (json.dumps({"found": True}), "escalate", "schema"),
+        (answer(True, "The Buyer shall indemnify everyone."), "escalate", "grounding"),
+        (answer(True, ""), "escalate", "consistency"),
+        (answer(False, CLAUSE), "escalate", "consistency"),
+        (answer(False, ""), "accept", None),
+    ],
+)
+def test_the_verifier_checks_schema_grounding_and_consistency(
+    answer_text: str, verdict: str, reason: str | None
+) -> None:
+    from hybridgraph.agents.verifier import verify_answer
+
+    result = verify_answer(TASK, answer_text, DOCUMENT.replace("\n", " \n  "))  # spacing does not matter
+    assert result["verdict"] == verdict
+    assert (reason is None and not result["reasons"]) or any(r.startswith(str(reason)) for r in result["reasons"])
+
+
+def test_high_risk_findings_can_require_a_person() -> None:
+    from hybridgraph.agents.verifier import verify_answer
+
+    high = json.dumps({"found": True, "quote": CLAUSE, "risk": "high"})
+    assert verify_answer(TASK, high, DOCUMENT, high_risk_needs_human=True)["verdict"] == "needs_human"
+    assert verify_answer(TASK, high, DOCUMENT)["verdict"] == "accept"
+
+
+def test_only_matching_excerpts_leave() -> None:
+    from hybridgraph.agents.consultant import select_excerpts
+
+    chosen = select_excerpts(DOCUMENT, TASK.query, 3, 900)
+    assert any("aggregate liability" in c for c in chosen) and not any("Two years" in c for c in chosen)
+    assert select_excerpts(DOCUMENT, "force majeure hurricane", 3, 900) == []
+
+
+def test_a_cloud_consultant_must_be_behind_the_guard() -> None:
+    from hybridgraph.agents.consultant import CloudConsultantAgent
+    from hybridgraph.errors import ConfigError
+
+    bare = FunctionModel(lambda r: "x", endpoint=Endpoint(name="c", model="function:c", zone=TrustZone.PUBLIC))
+    with pytest.raises(ConfigError, match="egress guard"):
+        CloudConsultantAgent(bare, TASK)

@@ -4,6 +4,10 @@ It never sees the document. It gets the few pseudonymised excerpts of ``redacted
 task is about (ranked by BM25 against the task's query), and its client must be behind the
 egress guard, which re-scans the exact payload before it leaves. The answer keeps the
 placeholders; the redactor's restore node puts the real values back, locally.
+
+Its ``criteria`` node is the split-reasoning mode: it asks the cloud how to decide (a short
+checklist for the task) and sends no document data at all; the local solver then applies the
+criteria to the document.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
 
-from hybridgraph.agents.asking import ask_json
+from hybridgraph.agents.asking import ask_json, use_of
 from hybridgraph.agents.tasks import Task
 from hybridgraph.errors import ConfigError, InputError
 from hybridgraph.models.base import ChatRequest, Message, ModelClient
@@ -23,7 +27,7 @@ from hybridgraph.tools.chunking import split_contract
 from hybridgraph.tools.sparse import Bm25Encoder
 from hybridgraph.zones import TrustZone
 
-__all__ = ["CloudConsultantAgent", "select_excerpts"]
+__all__ = ["CRITERIA_PROMPT", "CloudConsultantAgent", "select_excerpts"]
 
 
 class CloudConsultantAgent:
@@ -39,6 +43,10 @@ class CloudConsultantAgent:
             )
         self.client, self.task = client, task
         self.excerpts, self.excerpt_chars, self.max_tokens = excerpts, excerpt_chars, max_tokens
+
+    async def criteria(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """The criteria node (split reasoning): writes ``criteria``; no document data leaves."""
+        return await criteria(self, state)
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """The consult node: reads ``redacted``, writes ``answer`` (with placeholders) and its use."""
@@ -62,6 +70,26 @@ class CloudConsultantAgent:
             "uses": answer.uses,
             "confidence": None,
         }
+
+
+CRITERIA_PROMPT = (
+    "a reviewer must answer this about a contract they can see and you cannot: {instruction}\n"
+    "list, in at most eight short numbered lines, what the reviewer should look for and how to decide. "
+    "do not ask for the contract."
+)
+
+
+async def criteria(agent: CloudConsultantAgent, state: RunState) -> dict[str, Any]:
+    """Split reasoning: ask the cloud how to decide, sending no document data at all."""
+    request = ChatRequest(
+        messages=(
+            Message(role="system", content="You help a contract reviewer. Answer briefly."),
+            Message(role="user", content=CRITERIA_PROMPT.format(instruction=agent.task.instruction)),
+        ),
+        max_tokens=agent.max_tokens,
+    )
+    completion = await agent.client.complete(request)
+    return {"criteria": completion.text.strip()[:1500], "uses": [use_of(completion, NodeName.CRITERIA.value)]}
 
 
 def select_excerpts(text: str, query: str, count: int, chars: int) -> list[str]:

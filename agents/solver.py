@@ -39,6 +39,8 @@ class LocalSolverAgent:
         text = check_text(state.get("document", ""), "the document")[: self.max_chars]
         rules = "\n".join(f"- {p['text'][:400]}" for p in state.get("passages", [])[:3])
         prompt = self.task.prompt(text) + (f"\n\nCompany rules:\n{rules}" if rules else "")
+        if state.get("criteria"):  # split reasoning: how to decide, from the cloud, without the data
+            prompt += f"\n\nReview criteria:\n{state['criteria']}"
         request = ChatRequest(
             messages=(Message(role="system", content=self.task.system), Message(role="user", content=prompt)),
             max_tokens=self.max_tokens,

@@ -1,4 +1,12 @@
-"""Graph builders: YAML pipeline specs and the cascade, parallel and split patterns.
-
-Import as ``hybridgraph.graphs``.
+"""Graph builders: the cascade, parallel and split patterns, each with a policy node before
+every model step. Import as ``hybridgraph.graphs``.
 """
+
+from __future__ import annotations
+
+from hybridgraph.graphs.cascade import cascade
+from hybridgraph.graphs.economics import Budget, economics
+from hybridgraph.graphs.parallel import parallel
+from hybridgraph.graphs.split import split
+
+__all__ = ["Budget", "cascade", "economics", "parallel", "split"]

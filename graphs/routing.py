@@ -21,8 +21,10 @@ from hybridgraph.state import RunState
 from hybridgraph.telemetry.spans import record_route
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["MAX_ATTEMPTS", "RouteNode", "decision_dict"]
+__all__ = ["CRITERIA", "MAX_ATTEMPTS", "RouteNode", "decision_dict"]
 
+#: The task kind of a split-reasoning step: only the task's wording leaves, no document data.
+CRITERIA = "criteria"
 #: Model attempts per run at most, whatever the policy says.
 MAX_ATTEMPTS = 4
 
@@ -30,8 +32,13 @@ MAX_ATTEMPTS = 4
 class RouteNode:
     """The policy node of a pattern graph."""
 
-    def __init__(self, policy: RoutingPolicy, task: Task, budget: Budget | None = None, step: str = "answer") -> None:
+    def __init__(
+        self, policy: RoutingPolicy, task: Task, budget: Budget | None = None, step: str = "answer", *, kind: str = ""
+    ) -> None:
+        """``kind`` overrides the task kind the policy sees; ``"criteria"`` marks a step that sends
+        no document data (its sensitivity is ``public``)."""
         self.policy, self.task, self.budget, self.step = policy, task, budget or Budget(), step
+        self.kind = kind or task.kind
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Decide the next step's route."""
@@ -60,9 +67,9 @@ class RouteNode:
         reachable = state.get("reachable")
         return StepFeatures(
             step=self.step,
-            task=self.task.kind,
-            sensitivity=state.get("sensitivity", Sensitivity.INTERNAL),
-            input_tokens=len(state.get("document", "")) // 4,
+            task=self.kind,
+            sensitivity=Sensitivity.PUBLIC if self.kind == CRITERIA else state.get("sensitivity", Sensitivity.INTERNAL),
+            input_tokens=len(self.task.instruction if self.kind == CRITERIA else state.get("document", "")) // 4,
             complexity=self.task.complexity,
             retrieval_score=max((p["score"] for p in state.get("passages", [])), default=None),
             confidence=state.get("confidence"),

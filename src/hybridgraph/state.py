@@ -13,7 +13,7 @@ from typing import Annotated, TypedDict
 
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["ChunkLevel", "ModelUse", "NodeName", "RetrievedPassage", "RunState", "Verification"]
+__all__ = ["Candidate", "ChunkLevel", "ModelUse", "NodeName", "RetrievedPassage", "RunState", "Verification"]
 
 
 class NodeName(StrEnum):
@@ -23,9 +23,12 @@ class NodeName(StrEnum):
     RETRIEVE = "retrieve"
     RESTORE = "restore"
     ROUTE = "route"
+    PLAN = "plan"
     SOLVE = "solve_local"
     CONSULT = "consult_cloud"
     VERIFY = "verify"
+    CROSS_CHECK = "cross_check"
+    CRITERIA = "criteria"
     FINISH = "finish"
 
 
@@ -38,6 +41,15 @@ class ModelUse(TypedDict):
     input_tokens: int
     output_tokens: int
     cost_usd: float
+
+
+class Candidate(TypedDict):
+    """One answer of a parallel step: which endpoint gave it, in which zone, at which attempt."""
+
+    answer: str
+    zone: str
+    endpoint: str
+    attempt: int
 
 
 class Verification(TypedDict):
@@ -93,6 +105,8 @@ class RunState(TypedDict, total=False):
     reachable: list[str]
     approved: bool
     uses: Annotated[list[ModelUse], operator.add]
+    candidates: Annotated[list[Candidate], operator.add]
+    criteria: str
     status: str
     economics: dict[str, object]
     warnings: Annotated[list[str], operator.add]

@@ -113,3 +113,46 @@ def test_task_instructions_pass_the_egress_scan() -> None:
         task = clause_task(category.name)
         for text in (task.system, task.prompt("", "Excerpts (names and identifiers are replaced by placeholders")):
             assert detector.detect(text) == [], (category.name, text)
+
+
+BOTH = Policy.model_validate(
+    {
+        "name": "both",
+        "local_endpoint": "local",
+        "cloud_endpoint": "test-cloud",
+        "rules": [
+            {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
+            {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
+            {"id": "both", "action": "parallel"},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize("pattern", ["parallel", "split"])
+async def test_parallel_and_split_on_real_models_keep_pii_in(
+    pattern: str, cloud_endpoint: Endpoint, cloud_server: CloudServer, tmp_path: Path
+) -> None:
+    from hybridgraph import graphs
+
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    local = open_model(Endpoint(name="local", model="llamacpp:smollm2", options={"n_ctx": 4096}), audit=audit)
+    cloud = open_model(cloud_endpoint, audit=audit)
+    policy = RulePolicy(BOTH, {"local": TrustZone.LOCAL, "test-cloud": TrustZone.PUBLIC}, frozenset({"test-cloud"}))
+    cloud_server.proxy.clear()
+    result = await getattr(graphs, pattern)(clause_task("Cap on Liability"), [local, cloud], policy).ainvoke(
+        {"document": DOCUMENT}
+    )
+    rules = [r["rule"] for r in result["routes"]]
+    steps = [u["step"] for u in result["uses"]]
+    if pattern == "parallel":
+        assert rules[0] == "both" and {"solve_local", "consult_cloud"} <= set(steps)
+    else:
+        assert rules[:2] == ["criteria", "both"] and steps[0] == "criteria"
+        first = cloud_server.proxy.requests()[0].body  # the criteria request: the task's wording only
+        assert b"aggregate liability" not in first and b"Northwind" not in first and b"ORG_" not in first
+    wire = cloud_server.proxy.raw
+    assert wire and all(value.encode() not in wire for value in PII)
+    assert result["status"] in ("accepted", "needs_human", "unverified")
+    assert len(audit.path.read_text().splitlines()) == len(result["uses"])
+    assert result["economics"]["zones"]["public"]["calls"] >= 1

@@ -14,7 +14,7 @@ from hybridgraph.catalog import Endpoint
 from hybridgraph.graphs.cascade import cascade
 from hybridgraph.graphs.economics import Budget
 from hybridgraph.models import ChatRequest, EgressGuard, FunctionModel, ModelClient
-from hybridgraph.policies import Policy, RulePolicy
+from hybridgraph.policies import Action, Policy, Rule, RulePolicy
 from hybridgraph.tools.pii.findings import Finding
 from hybridgraph.zones import TrustZone
 
@@ -167,3 +167,65 @@ def test_a_cloud_consultant_must_be_behind_the_guard() -> None:
     bare = FunctionModel(lambda r: "x", endpoint=Endpoint(name="c", model="function:c", zone=TrustZone.PUBLIC))
     with pytest.raises(ConfigError, match="egress guard"):
         CloudConsultantAgent(bare, TASK)
+
+
+PARALLEL_POLICY = Policy.model_validate(
+    {
+        "name": "p",
+        "local_endpoint": "local",
+        "cloud_endpoint": "cloud",
+        "rules": [
+            {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
+            {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
+            {"id": "both", "action": "parallel"},
+        ],
+    }
+)
+
+
+def engine_for(policy: Policy) -> RulePolicy:
+    return RulePolicy(policy, {"local": TrustZone.LOCAL, "cloud": TrustZone.PUBLIC}, frozenset({"cloud"}))
+
+
+async def test_parallel_runs_both_and_prefers_an_accepted_local_answer() -> None:
+    from hybridgraph.graphs import parallel
+
+    local, cloud, clients = models(lambda r: answer(True, CLAUSE), lambda r: answer(False, ""))
+    graph = parallel(TASK, clients, engine_for(PARALLEL_POLICY), redactor=RedactorAgent(detector=Names()))
+    result = await graph.ainvoke({"document": DOCUMENT})
+    assert local.calls and cloud.calls and len(result["candidates"]) == 2
+    assert result["answer_zone"] == "local" and result["status"] == "needs_human"  # they disagree on 'found'
+    assert result["verification"]["reasons"] == ["cross-check: the answers disagree"]
+
+
+async def test_parallel_takes_the_cloud_answer_when_only_it_is_grounded() -> None:
+    from hybridgraph.graphs import parallel
+
+    def cloud_reply(request: ChatRequest) -> str:
+        line = next(x for x in request.messages[-1].content.splitlines() if "aggregate liability" in x)
+        return answer(True, line.split(". ", 1)[1])
+
+    _, _, clients = models(lambda r: answer(True, "made up text"), cloud_reply)
+    graph = parallel(TASK, clients, engine_for(PARALLEL_POLICY), redactor=RedactorAgent(detector=Names()))
+    result = await graph.ainvoke({"document": DOCUMENT})
+    assert result["status"] == "accepted" and result["answer_zone"] == "public" and "restored" in result
+
+
+async def test_split_sends_the_cloud_no_document_data_and_solves_locally() -> None:
+    from hybridgraph.graphs import split
+
+    def local_reply(request: ChatRequest) -> str:
+        assert "Review criteria:\n1. look for a cap" in request.messages[-1].content
+        return answer(True, CLAUSE)
+
+    _, cloud, clients = models(local_reply, lambda r: "1. look for a cap on total liability")
+    rules = (*PARALLEL_POLICY.rules[:2], Rule(id="local", action=Action.LOCAL))
+    policy = PARALLEL_POLICY.model_copy(update={"rules": rules})
+    result = await split(TASK, clients, engine_for(policy), redactor=RedactorAgent(detector=Names())).ainvoke(
+        {"document": DOCUMENT}
+    )
+    assert [r["rule"] for r in result["routes"]] == ["criteria", "local"]
+    sent = "\n".join(m.content for r in cloud.calls for m in r.messages)
+    assert len(cloud.calls) == 1 and "liability shall not exceed" not in sent and "ORG_" not in sent
+    assert result["status"] == "accepted" and result["answer_zone"] == "local"
+    assert [u["step"] for u in result["uses"]] == ["criteria", "solve_local"]

@@ -1,0 +1,82 @@
+"""The split pattern: the work is split so that the cloud reasons without the data.
+
+    redact → plan → criteria (cloud: how to decide, no document data) → route
+    route → solve_local → verify → finish | route (escalate)
+          → consult_cloud (pseudonymised excerpts) → verify → restore (values back in, locally) → finish
+
+``plan`` asks the policy about a step of task kind ``criteria`` whose sensitivity is ``public``
+(only the task's wording leaves); policies allow it with a rule on ``task: [criteria]``.
+
+The first cloud step sends only the task: the cloud returns review criteria, and the local
+model applies them to the document. If that answer still fails the verifier, the next cloud
+step reasons on pseudonymised excerpts and the local side re-inserts the real values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
+
+from hybridgraph.agents.redactor import RedactorAgent
+from hybridgraph.agents.tasks import Task
+from hybridgraph.agents.verifier import VerifierAgent
+from hybridgraph.graphs.economics import Budget
+from hybridgraph.graphs.parts import Dispatch, Parts, after_route, after_verify
+from hybridgraph.graphs.routing import CRITERIA, RouteNode
+from hybridgraph.models.base import ModelClient
+from hybridgraph.policies import RoutingPolicy
+from hybridgraph.policies.spec import Action
+from hybridgraph.state import NodeName, RunState
+from hybridgraph.telemetry.spans import TracedNode
+
+__all__ = ["split"]
+
+
+def split(
+    task: Task,
+    clients: Sequence[ModelClient],
+    policy: RoutingPolicy,
+    *,
+    redactor: RedactorAgent | None = None,
+    verifier: VerifierAgent | None = None,
+    budget: Budget | None = None,
+    checkpointer: Any = None,
+) -> Any:
+    """A compiled split graph over ``clients``."""
+    parts = Parts.of(task, clients, redactor, budget)
+    cloud = Dispatch(parts.cloud)
+
+    async def criteria(state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        name = str(state["route"]["endpoint"])
+        agent = parts.cloud.get(name) or next(iter(parts.cloud.values()))
+        return await agent.criteria(state, config)
+
+    graph = StateGraph(RunState)
+    graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, parts.start))
+    graph.add_node(NodeName.ROUTE, RouteNode(policy, task, parts.budget))
+    graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
+    graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, criteria))
+    graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local)))
+    graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, cloud))
+    graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
+    graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, parts.redactor.restore))
+    graph.add_node(NodeName.FINISH, parts.finish)
+    graph.add_edge(START, NodeName.REDACT)
+    graph.add_edge(NodeName.REDACT, NodeName.PLAN)
+    graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
+    graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
+    graph.add_conditional_edges(NodeName.ROUTE, after_route, [NodeName.SOLVE, NodeName.CONSULT, NodeName.FINISH])
+    graph.add_edge(NodeName.SOLVE, NodeName.VERIFY)
+    graph.add_edge(NodeName.CONSULT, NodeName.VERIFY)
+    graph.add_conditional_edges(NodeName.VERIFY, after_verify, [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH])
+    graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
+    graph.add_edge(NodeName.FINISH, END)
+    return graph.compile(checkpointer=checkpointer, name="split")
+
+
+def _after_plan(state: RunState) -> str:
+    leaves = state["route"]["target"] in (Action.CLOUD_REDACTED.value, Action.PARALLEL.value)
+    return NodeName.CRITERIA if leaves else NodeName.ROUTE

@@ -21,6 +21,7 @@ from typing import Any, Optional
 from langchain_core.runnables import RunnableConfig
 
 from hybridgraph.agents.tasks import Task
+from hybridgraph.models.base import schema_validator
 from hybridgraph.policies.spec import Verdict
 from hybridgraph.state import RunState, Verification
 from hybridgraph.zones import TrustZone
@@ -50,7 +51,7 @@ def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: b
     passed, reasons = 0, []
     try:
         value: Any = json.loads(answer)
-        jsonschema.validate(value, task.schema)
+        schema_validator(task.schema).validate(value)
         passed += 1
     except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
         reasons.append(f"schema: {type(exc).__name__}")

@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from bench import coldstart, policy, tracing
+from bench import cascade, coldstart, policy, tracing
 from bench.common import Result, print_table, write_json
 
 R = TypeVar("R")
@@ -44,6 +44,7 @@ def main() -> int:
     results.append(isolated(coldstart.run, ns.quick))
     results.append(isolated(tracing.run, ns.quick))
     results.append(isolated(policy.run, ns.quick))
+    results.append(isolated(cascade.run, ns.quick))
     print_table(results)
     if ns.json:
         write_json(results, ns.json)

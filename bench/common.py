@@ -28,6 +28,22 @@ class Result:
         return self.value / self.baseline if self.baseline else float("inf")
 
 
+def step_result(
+    key: str, measure: str, seconds: float, baseline: tuple[str, float], ratio: float, limit: float
+) -> Result:
+    """A per-step time against a baseline step time; ``ratio`` is the measured median ratio."""
+    return Result(
+        key=key,
+        measure=measure,
+        unit="ms/step",
+        value=seconds * 1e3,
+        baseline=baseline[1] * 1e3,
+        baseline_name=baseline[0],
+        goal=f"<= {limit:.2f}x",
+        holds=ratio <= limit,
+    )
+
+
 def standalone(run: Callable[[bool], object], doc: str | None) -> int:
     """``main`` of a one-measure benchmark module: ``python -m bench.<name> [--quick]``."""
     import argparse

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypedDict
 
-from bench.common import Result, standalone
+from bench.common import Result, standalone, step_result
 
 STEPS = 6
 RUNS_PER_BLOCK = 10
@@ -115,16 +115,8 @@ def run(quick: bool) -> Result:
         f"T1: per step off {t['off'] * 1e3:.3f} ms, traced {t['traced'] * 1e3:.3f} ms "
         f"({t['traced_ratio']:.3f}x), traced + audit log {t['audited'] * 1e3:.3f} ms ({t['audited_ratio']:.3f}x)"
     )
-    return Result(
-        key="T1",
-        measure="graph step with tracing (spans, OTLP export, trace file)",
-        unit="ms/step",
-        value=t["traced"] * 1e3,
-        baseline=t["off"] * 1e3,
-        baseline_name="tracing off",
-        goal="<= 1.10x",
-        holds=t["traced_ratio"] <= 1.10,
-    )
+    measure_name = "graph step with tracing (spans, OTLP export, trace file)"
+    return step_result("T1", measure_name, t["traced"], ("tracing off", t["off"]), t["traced_ratio"], 1.10)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ wrapping a client (``WrappedModel``), never by flags.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from abc import ABC, abstractmethod
@@ -221,7 +222,7 @@ def _validate_schema(value: Any, schema: dict[str, Any], endpoint: str) -> None:
     import jsonschema
 
     try:
-        jsonschema.validate(value, schema)
+        schema_validator(schema).validate(value)
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "<root>"
         raise StructuredOutputError(
@@ -229,3 +230,19 @@ def _validate_schema(value: Any, schema: dict[str, Any], endpoint: str) -> None:
             fix="retry, or use a backend that constrains output to the schema",
             endpoint=endpoint,
         ) from None
+
+
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """A checked ``jsonschema`` validator for ``schema``, built once per distinct schema
+    (checking the schema itself costs far more than validating a value)."""
+    return _validator(json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(key: str) -> Any:
+    import jsonschema
+
+    schema = json.loads(key)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)

@@ -1,0 +1,114 @@
+"""R2: the cascade's per-step overhead against a bare LangGraph graph of the same shape.
+
+Both graphs have the cascade's nodes and edges (redact → route → solve_local → verify →
+finish) and the same zero-latency ``FunctionModel``, which answers with valid, grounded JSON.
+The bare graph's nodes only call the model and pass the answer on; the cascade's do the real
+work: classification (with a detector that finds nothing, so no NER runs), the policy decision
+and its route record, JSON validation, grounding and consistency checks, and the economics.
+Tracing is off in both (its cost is T1's). Blocks alternate; the median per-block ratio counts.
+
+Run: ``python -m bench.cascade [--quick]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from typing import Any, TypedDict
+
+from bench.common import Result, standalone, step_result
+
+CLAUSE = "The Supplier's aggregate liability shall not exceed the fees paid in the prior twelve months."
+DOCUMENT = f"Master Agreement.\n\n9. Liability. {CLAUSE}\n\n10. Term. Two years."
+STEPS = 5  # redact, route, solve, verify, finish
+
+
+class _Bare(TypedDict, total=False):
+    document: str
+    answer: str
+
+
+class _NoFindings:
+    config = None
+
+    def detect(self, text: str) -> list[Any]:
+        return []
+
+
+def graphs() -> tuple[Any, Any]:
+    from langgraph.graph import END, START, StateGraph
+
+    from hybridgraph.agents.redactor import RedactorAgent
+    from hybridgraph.agents.tasks import clause_task
+    from hybridgraph.catalog import Endpoint
+    from hybridgraph.graphs import cascade
+    from hybridgraph.models import ChatRequest, FunctionModel
+    from hybridgraph.policies import Policy, RulePolicy
+    from hybridgraph.zones import TrustZone
+
+    reply = json.dumps({"found": True, "quote": CLAUSE, "risk": "medium"})
+    model = FunctionModel(lambda r: reply, endpoint=Endpoint(name="local-smollm2", model="function:local"))
+    policy = RulePolicy(Policy.preset("balanced"), {"local-smollm2": TrustZone.LOCAL, "cloud-gpt": TrustZone.PUBLIC})
+    ours = cascade(clause_task("Cap on Liability"), [model], policy, redactor=RedactorAgent(detector=_NoFindings()))
+
+    async def passthrough(state: _Bare) -> dict[str, str]:
+        return {"document": state["document"]}
+
+    async def solve(state: _Bare) -> dict[str, str]:
+        return {"answer": (await model.complete(ChatRequest.from_prompt(state["document"]))).text}
+
+    bare = StateGraph(_Bare)
+    names = ["redact", "route", "solve_local", "verify", "finish"]
+    for name in names:
+        bare.add_node(name, solve if name == "solve_local" else passthrough)
+    for a, b in zip([START, *names], [*names, END], strict=True):
+        bare.add_edge(a, b)
+    return ours, bare.compile()
+
+
+def measure(blocks: int, runs: int = 10) -> dict[str, float]:
+    from opentelemetry.trace import NoOpTracerProvider
+
+    from hybridgraph.telemetry.setup import Telemetry, activate
+
+    activate(Telemetry(NoOpTracerProvider()))
+    ours, bare = graphs()
+    samples: dict[str, list[float]] = {"bare": [], "cascade": []}
+
+    async def block(graph: Any) -> float:
+        started = time.perf_counter()
+        for _ in range(runs):
+            result = await graph.ainvoke({"document": DOCUMENT})
+        assert "answer" in result
+        return (time.perf_counter() - started) / (runs * STEPS)
+
+    async def main() -> None:
+        await block(ours)
+        await block(bare)
+        for i in range(blocks):
+            order = [("bare", bare), ("cascade", ours)]
+            for name, graph in order if i % 2 else reversed(order):
+                samples[name].append(await block(graph))
+
+    asyncio.run(main())
+    ratio = statistics.median(a / b for a, b in zip(samples["cascade"], samples["bare"], strict=True))
+    return {
+        "bare": statistics.median(samples["bare"]),
+        "cascade": statistics.median(samples["cascade"]),
+        "ratio": ratio,
+    }
+
+
+def run(quick: bool) -> Result:
+    t = measure(10 if quick else 40)
+    print(f"R2: per step bare {t['bare'] * 1e3:.3f} ms, cascade {t['cascade'] * 1e3:.3f} ms ({t['ratio']:.3f}x)")
+    measure_name = "cascade graph step (policy, verification, economics), zero-latency model"
+    return step_result(
+        "R2", measure_name, t["cascade"], ("bare LangGraph graph, same shape", t["bare"]), t["ratio"], 1.2
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(standalone(run, __doc__))

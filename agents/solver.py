@@ -26,13 +26,18 @@ __all__ = ["LocalSolverAgent"]
 class LocalSolverAgent:
     """Answers ``task`` with a local-zone model."""
 
-    def __init__(self, client: ModelClient, task: Task, *, max_tokens: int = 256, max_chars: int = 6000) -> None:
+    def __init__(
+        self, client: ModelClient, task: Task, *, max_tokens: int = 256, max_chars: int = 6000, samples: int = 1
+    ) -> None:
+        """``samples`` > 1 asks that many times (the first at temperature 0, the others at 0.7 with
+        their own seeds); the share of samples that agree with the first is the answer's confidence."""
         if client.zone is not TrustZone.LOCAL:
             raise ConfigError(
                 f"the local solver got endpoint '{client.name}' in the {client.zone.value} zone",
                 fix="give it a local endpoint; non-local models belong to the CloudConsultantAgent",
             )
         self.client, self.task, self.max_tokens, self.max_chars = client, task, max_tokens, max_chars
+        self.samples = max(1, samples)
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """The solve node: reads ``document`` (and ``passages``), writes ``answer`` and its use."""
@@ -47,9 +52,30 @@ class LocalSolverAgent:
             json_schema=self.task.schema,
         )
         answer = await ask_json(self.client, request, self.task.schema, NodeName.SOLVE.value)
+        uses, confidence = list(answer.uses), None
+        if self.samples > 1 and answer.value is not None:
+            others = [
+                await ask_json(
+                    self.client,
+                    request.model_copy(update={"temperature": 0.7, "seed": seed}),
+                    self.task.schema,
+                    NodeName.SOLVE.value,
+                )
+                for seed in range(1, self.samples)
+            ]
+            uses += [u for other in others for u in other.uses]
+            agree = sum(1 for other in others if _key(other.value) == _key(answer.value))
+            confidence = (1 + agree) / self.samples
         return {
             "answer": json.dumps(answer.value) if answer.value is not None else answer.text,
             "answer_zone": TrustZone.LOCAL.value,
-            "uses": answer.uses,
-            "confidence": None,
+            "uses": uses,
+            "confidence": confidence,
         }
+
+
+def _key(value: Any) -> str:
+    """What two answers must share to agree: every field, quotes compared without case and spacing."""
+    if not isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return json.dumps({k: " ".join(str(v).lower().split()) for k, v in value.items()}, sort_keys=True)

@@ -39,10 +39,11 @@ def cascade(
     redactor: RedactorAgent | None = None,
     verifier: VerifierAgent | None = None,
     budget: Budget | None = None,
+    samples: int = 1,
     checkpointer: Any = None,
 ) -> Any:
     """A compiled cascade graph over ``clients`` (local ones solve, non-local ones consult)."""
-    parts = Parts.of(task, clients, redactor, budget)
+    parts = Parts.of(task, clients, redactor, budget, samples=samples)
     graph = StateGraph(RunState)
     graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, parts.start))
     graph.add_node(NodeName.ROUTE, RouteNode(policy, task, parts.budget))

@@ -72,10 +72,11 @@ def parallel(
     *,
     redactor: RedactorAgent | None = None,
     budget: Budget | None = None,
+    samples: int = 1,
     checkpointer: Any = None,
 ) -> Any:
     """A compiled parallel graph over ``clients``."""
-    parts = Parts.of(task, clients, redactor, budget)
+    parts = Parts.of(task, clients, redactor, budget, samples=samples)
     graph = StateGraph(RunState)
     graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, parts.start))
     graph.add_node(NodeName.ROUTE, RouteNode(policy, task, parts.budget))

@@ -60,12 +60,14 @@ class Parts:
         cls,
         task: Task,
         clients: Sequence[ModelClient],
-        redactor: RedactorAgent | None,
-        budget: Budget | None,
+        redactor: RedactorAgent | None = None,
+        budget: Budget | None = None,
+        samples: int = 1,
         **consult: Any,
     ) -> Parts:
-        """Build the agents; a pattern needs at least one local endpoint."""
-        local = {c.name: LocalSolverAgent(c, task) for c in clients if c.zone is TrustZone.LOCAL}
+        """Build the agents; a pattern needs at least one local endpoint. ``samples`` > 1 makes the
+        local solver's confidence the agreement between that many answers."""
+        local = {c.name: LocalSolverAgent(c, task, samples=samples) for c in clients if c.zone is TrustZone.LOCAL}
         cloud = {c.name: CloudConsultantAgent(c, task, **consult) for c in clients if c.zone is not TrustZone.LOCAL}
         if not local:
             raise ConfigError(

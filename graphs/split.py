@@ -43,10 +43,11 @@ def split(
     redactor: RedactorAgent | None = None,
     verifier: VerifierAgent | None = None,
     budget: Budget | None = None,
+    samples: int = 1,
     checkpointer: Any = None,
 ) -> Any:
     """A compiled split graph over ``clients``."""
-    parts = Parts.of(task, clients, redactor, budget)
+    parts = Parts.of(task, clients, redactor, budget, samples=samples)
     cloud = Dispatch(parts.cloud)
 
     async def criteria(state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045

@@ -229,3 +229,17 @@ async def test_split_sends_the_cloud_no_document_data_and_solves_locally() -> No
     assert len(cloud.calls) == 1 and "liability shall not exceed" not in sent and "ORG_" not in sent
     assert result["status"] == "accepted" and result["answer_zone"] == "local"
     assert [u["step"] for u in result["uses"]] == ["criteria", "solve_local"]
+
+
+async def test_agreement_between_samples_is_the_local_confidence() -> None:
+    from hybridgraph.agents.solver import LocalSolverAgent
+
+    def reply(request: ChatRequest) -> str:  # the deterministic sample and one of three others agree
+        return answer(True, CLAUSE) if request.seed in (None, 2) else answer(False, "")
+
+    local = FunctionModel(reply, endpoint=Endpoint(name="local", model="function:local"))
+    out = await LocalSolverAgent(local, TASK, samples=4)({"document": DOCUMENT})
+    assert out["confidence"] == 0.5 and len(out["uses"]) == 4
+    assert json.loads(out["answer"])["found"] is True
+    single = await LocalSolverAgent(local, TASK)({"document": DOCUMENT})
+    assert single["confidence"] is None and len(single["uses"]) == 1

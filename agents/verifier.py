@@ -6,7 +6,9 @@ Checks, each one a reason when it fails:
   text the answering model saw: the document for a local answer, the pseudonymised text for
   a cloud answer (so placeholders match);
 - **consistency**: ``found: false`` comes without a quote, and ``found: true`` with one;
-- **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person.
+- **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person;
+- **second opinion** (optional): another local model is asked whether the quote answers the
+  task; a "no" turns an accepted answer into an escalation.
 
 The verdict is ``accept`` when every check passes, else ``escalate``; the score is the share
 of checks passed, and it is the answer's confidence when the solver gave none.
@@ -20,10 +22,12 @@ from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
 
+from hybridgraph.agents.asking import use_of
 from hybridgraph.agents.tasks import Task
-from hybridgraph.models.base import schema_validator
+from hybridgraph.errors import ConfigError
+from hybridgraph.models.base import ChatRequest, ModelClient, schema_validator
 from hybridgraph.policies.spec import Verdict
-from hybridgraph.state import RunState, Verification
+from hybridgraph.state import ModelUse, NodeName, RunState, Verification
 from hybridgraph.zones import TrustZone
 
 __all__ = ["VerifierAgent", "verify_answer"]
@@ -32,16 +36,43 @@ __all__ = ["VerifierAgent", "verify_answer"]
 class VerifierAgent:
     """The verify node for ``task``."""
 
-    def __init__(self, task: Task, *, high_risk_needs_human: bool = False) -> None:
-        self.task, self.high_risk_needs_human = task, high_risk_needs_human
+    def __init__(
+        self, task: Task, *, high_risk_needs_human: bool = False, second_opinion: ModelClient | None = None
+    ) -> None:
+        if second_opinion is not None and second_opinion.zone is not TrustZone.LOCAL:
+            raise ConfigError(
+                f"the verifier's second opinion must be a local model; '{second_opinion.name}' is not",
+                fix="pass a local endpoint, e.g. open_model('ollama-qwen')",
+            )
+        self.task, self.high_risk_needs_human, self.second_opinion = task, high_risk_needs_human, second_opinion
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Reads ``answer`` and the text its model saw; writes ``verification`` and ``confidence``."""
         local = state.get("answer_zone", TrustZone.LOCAL.value) == TrustZone.LOCAL.value
         source = state.get("document", "") if local else state.get("redacted", "")
         result = verify_answer(self.task, state.get("answer", ""), source, self.high_risk_needs_human)
+        out: dict[str, Any] = {}
+        if self.second_opinion is not None and result["verdict"] == Verdict.ACCEPT.value:
+            agrees, use = await self._second_opinion(state.get("answer", ""))
+            out["uses"] = [use]
+            if not agrees:
+                result = Verification(
+                    verdict=Verdict.ESCALATE.value,
+                    score=result["score"] / 2,
+                    reasons=["second opinion: the quote does not answer the task"],
+                )
         confidence = state.get("confidence")
-        return {"verification": result, "confidence": result["score"] if confidence is None else confidence}
+        return {**out, "verification": result, "confidence": result["score"] if confidence is None else confidence}
+
+    async def _second_opinion(self, answer: str) -> tuple[bool, ModelUse]:
+        value = json.loads(answer)
+        quote = next((str(value.get(f, "")) for f in self.task.quote_fields if value.get(f)), "")
+        prompt = (
+            f"task: {self.task.instruction}\nproposed answer: {quote or 'not found'}\n"
+            "is the proposed answer right? reply yes or no."
+        )
+        completion = await self.second_opinion.complete(ChatRequest.from_prompt(prompt, max_tokens=4))  # type: ignore[union-attr]
+        return not completion.text.strip().lower().startswith("no"), use_of(completion, NodeName.VERIFY.value)
 
 
 def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: bool = False) -> Verification:

@@ -50,13 +50,16 @@ def unhelpful(request: ChatRequest) -> str:
     return "I cannot tell."
 
 
-@pytest.mark.parametrize("local_kind", ["llama.cpp", "unhelpful"])
+@pytest.mark.parametrize("local_kind", ["llama.cpp", "ollama", "unhelpful"])
 async def test_cascade_routes_as_the_policy_says_and_no_pii_leaves(
-    local_kind: str, cloud_endpoint: Endpoint, cloud_server: CloudServer, tmp_path: Path
+    local_kind: str, cloud_endpoint: Endpoint, cloud_server: CloudServer, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     audit = AuditLog(tmp_path / "audit.jsonl")
     if local_kind == "llama.cpp":
         local = open_model(Endpoint(name="local", model="llamacpp:smollm2", options={"n_ctx": 4096}), audit=audit)
+    elif local_kind == "ollama":  # the official ollama client over HTTP to the test Ollama-API server
+        served = request.getfixturevalue("ollama_endpoint")
+        local = open_model(served.model_copy(update={"name": "local"}), audit=audit)
     else:  # a local model that never answers forces the cloud path; everything else is real
         local = AuditedModel(FunctionModel(unhelpful, endpoint=Endpoint(name="local", model="function:local")), audit)
     cloud = open_model(cloud_endpoint, audit=audit)
@@ -97,7 +100,7 @@ async def test_cascade_routes_as_the_policy_says_and_no_pii_leaves(
         assert e["zones"]["public"]["calls"] >= 1 and e["cost_usd"] > 0
     route_spans = [s for s in spans.get_finished_spans() if s.name == "route answer"]
     assert [s.attributes[Attr.ROUTE_RULE] for s in route_spans] == rules
-    if local_kind == "llama.cpp":
+    if local_kind != "unhelpful":
         assert len([s for s in spans.get_finished_spans() if s.name.startswith("chat ")]) == len(uses)
     text = json.dumps([dict(s.attributes or {}) for s in spans.get_finished_spans()])
     assert all(value not in text for value in PII)

@@ -243,3 +243,15 @@ async def test_agreement_between_samples_is_the_local_confidence() -> None:
     assert json.loads(out["answer"])["found"] is True
     single = await LocalSolverAgent(local, TASK)({"document": DOCUMENT})
     assert single["confidence"] is None and len(single["uses"]) == 1
+
+
+async def test_a_second_opinion_can_overturn_an_accepted_answer() -> None:
+    from hybridgraph.agents.verifier import VerifierAgent
+
+    state: dict[str, Any] = {"document": DOCUMENT, "answer": answer(True, CLAUSE), "answer_zone": "local"}
+    no = FunctionModel(lambda r: "No.", endpoint=Endpoint(name="judge", model="function:judge"))
+    out = await VerifierAgent(TASK, second_opinion=no)(state)  # type: ignore[arg-type]
+    assert out["verification"]["verdict"] == "escalate" and out["uses"][0]["step"] == "verify"
+    assert "cap on liability" in no.calls[0].messages[-1].content and CLAUSE in no.calls[0].messages[-1].content
+    yes = FunctionModel(lambda r: "yes", endpoint=Endpoint(name="judge", model="function:judge"))
+    assert (await VerifierAgent(TASK, second_opinion=yes)(state))["verification"]["verdict"] == "accept"  # type: ignore[arg-type]

@@ -3,23 +3,40 @@ what the same tokens would have cost on the cloud endpoint (the counterfactual).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hybridgraph.catalog import Endpoint
 from hybridgraph.state import ModelUse
+from hybridgraph.telemetry.audit import AuditLog
 
 __all__ = ["Budget", "economics", "price_usd"]
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits for one run (``None``: no limit). When one is spent, the policy's budget guard
-    keeps further steps local, and the run result says so."""
+    """Limits per run and per day (``None``: no limit). When one is spent, the policy's budget
+    guard keeps further steps local, and the run result says so. Day limits count every model
+    call of the current UTC day in ``audit`` (the audit log the clients write to)."""
 
     run_usd: float | None = None
     run_tokens: int | None = None
+    day_usd: float | None = None
+    day_tokens: int | None = None
+    audit: AuditLog | None = None
+
+    def day_left(self) -> tuple[float | None, int | None]:
+        """USD and tokens left today."""
+        if self.day_usd is None and self.day_tokens is None:
+            return None, None
+        today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        usd, tokens = (self.audit or AuditLog.default()).spent_since(today)
+        return (
+            None if self.day_usd is None else self.day_usd - usd,
+            None if self.day_tokens is None else self.day_tokens - tokens,
+        )
 
     def left(self, uses: Sequence[ModelUse]) -> tuple[float | None, int | None]:
         """USD and tokens left after ``uses``."""
@@ -43,6 +60,7 @@ def economics(uses: Sequence[ModelUse], cloud: Endpoint | None, budget: Budget |
     counterfactual = sum(price_usd(cloud, u["input_tokens"], u["output_tokens"]) for u in uses) if cloud else None
     local = sum(1 for u in uses if u["zone"] == "local")
     usd_left, tokens_left = (budget or Budget()).left(uses)
+    day_usd, day_tokens = (budget or Budget()).day_left()
     return {
         "zones": zones,
         "model_steps": len(uses),
@@ -51,7 +69,9 @@ def economics(uses: Sequence[ModelUse], cloud: Endpoint | None, budget: Budget |
         "counterfactual_usd": counterfactual,
         "counterfactual_endpoint": cloud.name if cloud else None,
         "saved_usd": None if counterfactual is None else counterfactual - cost,
-        "budget_exhausted": (usd_left is not None and usd_left <= 0) or (tokens_left is not None and tokens_left <= 0),
+        "budget_exhausted": any(
+            left is not None and left <= 0 for left in (usd_left, tokens_left, day_usd, day_tokens)
+        ),
     }
 
 

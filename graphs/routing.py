@@ -64,6 +64,7 @@ class RouteNode:
         """What the policy sees of the next step."""
         verification = state.get("verification")
         usd_left, tokens_left = self.budget.left(state.get("uses", []))
+        day_usd, day_tokens = self.budget.day_left()
         reachable = state.get("reachable")
         return StepFeatures(
             step=self.step,
@@ -77,6 +78,8 @@ class RouteNode:
             attempt=attempt,
             run_usd_left=usd_left,
             run_tokens_left=tokens_left,
+            day_usd_left=day_usd,
+            day_tokens_left=day_tokens,
             reachable=frozenset(reachable) if reachable is not None else None,
             approved=bool(state.get("approved", False)),
         )

@@ -148,3 +148,21 @@ def test_an_unwritable_log_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         AuditLog(blocker / "audit.jsonl").append(record(0))
     assert "HYBRIDGRAPH_AUDIT_LOG" in (info.value.fix or "")
+
+
+def test_spending_since_a_time_reads_the_log_from_the_end(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from hybridgraph.telemetry.audit import _lines_backwards
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    for i in range(30):
+        log.append(record(i).model_copy(update={"cost_usd": 0.5}))
+    lines = log.path.read_text().splitlines()
+    old = [json.loads(x) | {"time": "2020-01-01T00:00:00.000000+00:00"} for x in lines[:10]]
+    log.path.write_text("".join(json.dumps(e) + "\n" for e in old) + "\n".join(lines[10:]) + "\n")
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    usd, tokens = log.spent_since(today)
+    assert usd == 10.0 and tokens == sum(10 + i for i in range(10, 30))
+    assert [json.loads(x)["seq"] for x in _lines_backwards(log.path, block=97)] == list(range(30, 0, -1))
+    assert AuditLog(tmp_path / "none.jsonl").spent_since(today) == (0.0, 0)

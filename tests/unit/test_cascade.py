@@ -255,3 +255,21 @@ async def test_a_second_opinion_can_overturn_an_accepted_answer() -> None:
     assert "cap on liability" in no.calls[0].messages[-1].content and CLAUSE in no.calls[0].messages[-1].content
     yes = FunctionModel(lambda r: "yes", endpoint=Endpoint(name="judge", model="function:judge"))
     assert (await VerifierAgent(TASK, second_opinion=yes)(state))["verification"]["verdict"] == "accept"  # type: ignore[arg-type]
+
+
+async def test_a_spent_day_budget_in_the_audit_log_keeps_the_run_local(tmp_path: Any) -> None:
+    from hybridgraph.models import AuditedModel
+    from hybridgraph.telemetry import AuditLog
+    from hybridgraph.telemetry.audit import AuditRecord
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    earlier = AuditRecord(endpoint="cloud", model_id="m", zone="public", payload_sha256="0" * 64, egress="passed")
+    log.append(earlier.model_copy(update={"cost_usd": 0.6}))  # an earlier run today
+    local, cloud, _ = models(lambda r: "no idea", lambda r: answer(False, ""))
+    clients: list[ModelClient] = [
+        AuditedModel(local, log),
+        AuditedModel(EgressGuard(cloud, scanner=Names().detect), log),
+    ]
+    result = await run(clients, budget=Budget(day_usd=0.5, audit=log))
+    assert "guard:budget" in [r["rule"] for r in result["routes"]] and not cloud.calls
+    assert result["economics"]["budget_exhausted"] is True

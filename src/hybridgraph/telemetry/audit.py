@@ -97,6 +97,21 @@ class AuditLog:
             self._write_head(entry)
         return entry
 
+    def spent_since(self, since: dt.datetime) -> tuple[float, int]:
+        """USD and tokens of the entries logged at or after ``since`` (read from the end back)."""
+        usd, tokens = 0.0, 0
+        stamp = since.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        for line in _lines_backwards(self.path):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a damaged line does not stop accounting; `audit verify` reports it
+            if str(entry.get("time", "")) < stamp:
+                break
+            usd += float(entry.get("cost_usd", 0.0))
+            tokens += int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0))
+        return usd, tokens
+
     @contextmanager
     def _locked(self) -> Iterator[int]:
         try:
@@ -137,6 +152,26 @@ class AuditLog:
             os.pwrite(fd, record, 0)
         finally:
             os.close(fd)
+
+
+def _lines_backwards(path: Path, block: int = 65536) -> Iterator[bytes]:
+    """The file's lines, last first, read in blocks from the end."""
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        return
+    with fh:
+        position = fh.seek(0, 2)
+        rest = b""
+        while position > 0:
+            size = min(block, position)
+            position -= size
+            fh.seek(position)
+            lines = (fh.read(size) + rest).split(b"\n")
+            rest = lines.pop(0)
+            yield from (line for line in reversed(lines) if line)
+        if rest:
+            yield rest
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,14 @@ def test_split_covers_the_text_in_overlapping_pieces(text: str, parts: int) -> N
     for (start, piece), (next_start, _) in itertools.pairwise(pieces):
         assert text[start : start + len(piece)] == piece
         assert start <= next_start <= start + len(piece)  # no gap
+
+
+def test_role_terms_are_defined_roles_not_short_names() -> None:
+    from hybridgraph.tools.pii.detector import role_terms
+
+    text = (
+        'between Acme Logistics GmbH ("Supplier") and Northwind Retail Ltd (the "Buyer"); '
+        'Detto Technologies, Inc. ("Detto"); each a "Party"; Tom Watson (hereinafter "Service Provider").'
+    )
+    assert role_terms(text) == {"supplier", "buyer", "service provider"}
+    assert role_terms('Supplier Corp ("Supplier")') == frozenset()  # the role word is in the name

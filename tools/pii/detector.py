@@ -195,8 +195,102 @@ def _trimmed(text: str, finding: Finding) -> Finding:
 
 
 def merged(text: str, findings: list[Finding]) -> list[Finding]:
-    """``findings`` plus every other mention of the names among them, without overlaps, by position."""
+    """``findings`` plus every other mention of the names among them, without overlaps, by position.
+    Role labels a contract defines (``... ("Supplier")``) are dropped: they name no one."""
+    roles = role_terms(text)
+    findings = [f for f in findings if not _is_role(text, f, roles)]
     return resolve_overlaps(findings + _other_mentions(text, findings))
+
+
+# A defined term in a contract: (the "Supplier"), ("Buyer"), (each a "Party"), (hereinafter "Licensee").
+_DEFINED = re.compile(
+    r"\(\s*(?:(?:hereinafter|herein|each|individually|collectively|together|jointly)[\w ,]{0,30}?)?"
+    r"(?:the\s+|a\s+|an\s+)?[\"\u201c]([A-Z][\w&.\- ]{1,40}?)[\"\u201d]\s*\)"
+)
+
+
+# Words contracts use for the roles they define; a defined term made of these names no one.
+_ROLE_WORDS = frozenset(
+    [
+        "company",
+        "supplier",
+        "buyer",
+        "seller",
+        "purchaser",
+        "customer",
+        "client",
+        "vendor",
+        "licensor",
+        "licensee",
+        "distributor",
+        "reseller",
+        "contractor",
+        "subcontractor",
+        "consultant",
+        "provider",
+        "service",
+        "recipient",
+        "discloser",
+        "disclosing",
+        "receiving",
+        "party",
+        "parties",
+        "employer",
+        "employee",
+        "executive",
+        "lender",
+        "borrower",
+        "landlord",
+        "tenant",
+        "lessor",
+        "lessee",
+        "agent",
+        "principal",
+        "franchisee",
+        "franchisor",
+        "manufacturer",
+        "partner",
+        "sponsor",
+        "investor",
+        "guarantor",
+        "owner",
+        "operator",
+        "developer",
+        "publisher",
+        "producer",
+        "member",
+        "shareholder",
+        "holder",
+        "trustee",
+        "administrator",
+        "affiliate",
+        "contractor",
+        "institution",
+        "hospital",
+        "university",
+    ]
+)
+
+
+def role_terms(text: str) -> frozenset[str]:
+    """The defined terms of ``text`` that are roles, not short names: role words ("Supplier",
+    "Service Provider") that share no word with the 120 characters before them ("Acme Ltd
+    ("Acme")" defines a name, "Acme Ltd ("Supplier")" a role)."""
+    roles = set()
+    for m in _DEFINED.finditer(text):
+        term = m.group(1).strip()
+        words = {w for w in re.findall(r"\w+", term.lower()) if len(w) >= 3}
+        before = set(re.findall(r"\w+", text[max(0, m.start() - 120) : m.start()].lower()))
+        if words and words <= _ROLE_WORDS and not words & before:
+            roles.add(normal_form(term))
+    return frozenset(roles)
+
+
+def _is_role(text: str, finding: Finding, roles: frozenset[str]) -> bool:
+    if finding.entity_type not in ("PERSON", "ORGANIZATION"):
+        return False
+    value = normal_form(re.sub(r"^(?:the|The|THE)\s+", "", text[finding.start : finding.end]))
+    return value in roles or value.removesuffix("'s").removesuffix("\u2019s") in roles
 
 
 def chunks(text: str) -> Iterator[tuple[int, str]]:

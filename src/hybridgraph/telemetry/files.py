@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ class RunFileProcessor(SpanProcessor):
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[tuple[str, list[ReadableSpan]] | threading.Event | None] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
-        self.written: list[Path] = []
+        self.written: deque[Path] = deque(maxlen=64)  # the latest files, for callers and tests
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         """Nothing to do when a span starts."""

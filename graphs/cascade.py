@@ -5,7 +5,8 @@
 
 The policy decides each step from the run's features (sensitivity, the verifier's verdict,
 confidence, attempt, budget, reachability). ``parallel`` decisions run on the cloud endpoint
-here (the parallel pattern runs both); ``human`` and ``deny`` end the run with that status.
+here (the parallel pattern runs both); ``human`` goes to the ``HumanGate`` (a pause for a person
+when the graph has a checkpointer), and ``deny`` ends the run.
 Endpoints the policy names but no client serves count as unreachable, so the policy's
 reachability guard degrades them instead of failing.
 """
@@ -21,7 +22,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, Parts, after_route, after_verify
+from hybridgraph.graphs.parts import Dispatch, HumanGate, Parts, after_human, after_route, after_verify
 from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -51,13 +52,17 @@ def cascade(
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud)))
     graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
     graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, parts.redactor.restore))
+    graph.add_node(NodeName.HUMAN, HumanGate(pause=checkpointer is not None))
     graph.add_node(NodeName.FINISH, parts.finish)
     graph.add_edge(START, NodeName.REDACT)
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    graph.add_conditional_edges(NodeName.ROUTE, after_route, [NodeName.SOLVE, NodeName.CONSULT, NodeName.FINISH])
+    graph.add_conditional_edges(
+        NodeName.ROUTE, after_route, [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
+    )
     graph.add_edge(NodeName.SOLVE, NodeName.VERIFY)
     graph.add_edge(NodeName.CONSULT, NodeName.VERIFY)
     graph.add_conditional_edges(NodeName.VERIFY, after_verify, [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH])
     graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
+    graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
     graph.add_edge(NodeName.FINISH, END)
     return graph.compile(checkpointer=checkpointer, name="cascade")

@@ -21,7 +21,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import verify_answer
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, Parts, after_verify
+from hybridgraph.graphs.parts import Dispatch, HumanGate, Parts, after_human, after_verify
 from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -84,14 +84,18 @@ def parallel(
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud, candidate=True)))
     graph.add_node(NodeName.CROSS_CHECK, TracedNode(NodeName.CROSS_CHECK, CrossCheck(task)))
     graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, parts.redactor.restore))
+    graph.add_node(NodeName.HUMAN, HumanGate(pause=checkpointer is not None))
     graph.add_node(NodeName.FINISH, parts.finish)
     graph.add_edge(START, NodeName.REDACT)
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    graph.add_conditional_edges(NodeName.ROUTE, _fan_out, [NodeName.SOLVE, NodeName.CONSULT, NodeName.FINISH])
+    graph.add_conditional_edges(
+        NodeName.ROUTE, _fan_out, [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
+    )
     graph.add_edge(NodeName.SOLVE, NodeName.CROSS_CHECK)
     graph.add_edge(NodeName.CONSULT, NodeName.CROSS_CHECK)
     graph.add_conditional_edges(NodeName.CROSS_CHECK, after_verify, [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH])
     graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
+    graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
     graph.add_edge(NodeName.FINISH, END)
     return graph.compile(checkpointer=checkpointer, name="parallel")
 
@@ -104,7 +108,7 @@ def _fan_out(state: RunState) -> list[str]:
         return [NodeName.SOLVE]
     if target == Action.CLOUD_REDACTED.value:
         return [NodeName.CONSULT]
-    return [NodeName.FINISH]
+    return [NodeName.HUMAN] if target == Action.HUMAN.value else [NodeName.FINISH]
 
 
 def _found(candidate: Candidate) -> object:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import interrupt
 
 from hybridgraph.agents.consultant import CloudConsultantAgent
 from hybridgraph.agents.redactor import RedactorAgent
@@ -17,10 +18,19 @@ from hybridgraph.errors import ConfigError
 from hybridgraph.graphs.economics import Budget, economics
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies.spec import Action, Verdict
-from hybridgraph.state import Candidate, NodeName, RunState
+from hybridgraph.state import Candidate, NodeName, RunState, Verification
 from hybridgraph.zones import TrustZone
 
-__all__ = ["Dispatch", "Parts", "after_route", "after_verify", "run_status"]
+__all__ = [
+    "Dispatch",
+    "HumanGate",
+    "Parts",
+    "after_human",
+    "after_route",
+    "after_verify",
+    "approval_request",
+    "run_status",
+]
 
 
 class Dispatch:
@@ -92,10 +102,67 @@ class Parts:
         return out
 
 
+class HumanGate:
+    """Where ``human`` decisions go. With a checkpointer the run pauses (LangGraph ``interrupt``)
+    with a request that names the step, rule, reason, endpoint, zone, sensitivity and entity
+    counts, never content. The person resumes it with ``Command(resume={...})``:
+    ``{"approved": true}`` asks the policy again with approval given, ``{"answer": "..."}``
+    supplies the answer, anything else rejects the step. Without a checkpointer there is no
+    way to resume, so the run ends with status ``needs_human``."""
+
+    def __init__(self, pause: bool) -> None:
+        self.pause = pause
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """Ask a person (or end the run for one)."""
+        if not self.pause:
+            return {}
+        reply = interrupt(approval_request(state))
+        reply = reply if isinstance(reply, dict) else {}
+        if isinstance(reply.get("answer"), str) and reply["answer"].strip():
+            verification = Verification(verdict=Verdict.ACCEPT.value, score=1.0, reasons=["a person answered"])
+            return {
+                "answer": reply["answer"],
+                "answer_zone": TrustZone.LOCAL.value,
+                "verification": verification,
+                "human": {"answered": True},
+            }
+        if reply.get("approved") is True:
+            return {"approved": True, "human": {"approved": True}}
+        return {"human": {"rejected": True}}
+
+
+def approval_request(state: RunState) -> dict[str, Any]:
+    """What a person is asked to decide, as plain JSON without any content."""
+    route = state.get("route", {})
+    verification = state.get("verification")
+    return {
+        "kind": "approval" if route.get("rule") and not state.get("approved") else "review",
+        "run_id": state.get("run_id", ""),
+        "rule": route.get("rule"),
+        "reason": route.get("reason"),
+        "attempt": route.get("attempt", 0),
+        "sensitivity": str(state.get("sensitivity", "")),
+        "entity_counts": dict(state.get("entity_counts", {})),
+        "verdict": verification["verdict"] if verification else None,
+        "checks_failed": len(verification["reasons"]) if verification else 0,
+        "resume_with": {"approved": "true or false", "answer": "optional: the answer itself"},
+    }
+
+
+def after_human(state: RunState) -> str:
+    """An approval goes back to the policy; an answer, a rejection or no person ends the run."""
+    return NodeName.ROUTE if state.get("human", {}).get("approved") and state.get("approved") else NodeName.FINISH
+
+
 def run_status(state: RunState) -> str:
-    """``accepted``, ``needs_human``, ``denied`` or ``unverified``."""
+    """``accepted``, ``rejected``, ``needs_human``, ``denied`` or ``unverified``."""
     target = state.get("route", {}).get("target")
     verdict = state.get("verification", {}).get("verdict")
+    if state.get("human", {}).get("rejected"):
+        return "rejected"
+    if state.get("human", {}).get("answered"):
+        return "accepted"
     if target == Action.DENY.value:
         return "denied"
     if target == Action.HUMAN.value or verdict == Verdict.NEEDS_HUMAN.value:
@@ -104,9 +171,10 @@ def run_status(state: RunState) -> str:
 
 
 def after_verify(state: RunState) -> str:
-    """After a verdict: escalate goes back to the policy, an accepted cloud answer to restore."""
+    """After a verdict: escalate and needs_human go back to the policy, an accepted cloud answer
+    to restore."""
     verdict = state["verification"]["verdict"]
-    if verdict == Verdict.ESCALATE.value:
+    if verdict in (Verdict.ESCALATE.value, Verdict.NEEDS_HUMAN.value):
         return NodeName.ROUTE
     if verdict == Verdict.ACCEPT.value and state.get("answer_zone") != TrustZone.LOCAL.value:
         return NodeName.RESTORE
@@ -120,4 +188,4 @@ def after_route(state: RunState) -> str:
         return NodeName.SOLVE
     if target in (Action.CLOUD_REDACTED.value, Action.PARALLEL.value):
         return NodeName.CONSULT
-    return NodeName.FINISH
+    return NodeName.HUMAN if target == Action.HUMAN.value else NodeName.FINISH

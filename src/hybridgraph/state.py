@@ -29,6 +29,7 @@ class NodeName(StrEnum):
     VERIFY = "verify"
     CROSS_CHECK = "cross_check"
     CRITERIA = "criteria"
+    HUMAN = "human"
     FINISH = "finish"
 
 
@@ -107,6 +108,7 @@ class RunState(TypedDict, total=False):
     uses: Annotated[list[ModelUse], operator.add]
     candidates: Annotated[list[Candidate], operator.add]
     criteria: str
+    human: dict[str, object]
     status: str
     economics: dict[str, object]
     warnings: Annotated[list[str], operator.add]

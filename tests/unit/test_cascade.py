@@ -273,3 +273,57 @@ async def test_a_spent_day_budget_in_the_audit_log_keeps_the_run_local(tmp_path:
     result = await run(clients, budget=Budget(day_usd=0.5, audit=log))
     assert "guard:budget" in [r["rule"] for r in result["routes"]] and not cloud.calls
     assert result["economics"]["budget_exhausted"] is True
+
+
+APPROVAL = Policy.model_validate(
+    {
+        "name": "approval",
+        "local_endpoint": "local",
+        "cloud_endpoint": "cloud",
+        "rules": [
+            {"id": "ask-first", "when": {"verdict": ["escalate"], "approved": False}, "action": "human"},
+            {"id": "approved", "when": {"verdict": ["escalate"], "approved": True}, "action": "cloud_redacted"},
+            {"id": "local-first", "action": "local"},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "cloud_called"),
+    [
+        ({"approved": True}, "accepted", True),
+        ({"approved": False}, "rejected", False),
+        ({"answer": "x"}, "accepted", False),
+    ],
+)
+async def test_a_human_decision_pauses_the_run_until_a_person_resumes_it(
+    reply: dict[str, Any], status: str, cloud_called: bool
+) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    def cloud_reply(request: ChatRequest) -> str:
+        line = next(x for x in request.messages[-1].content.splitlines() if "aggregate liability" in x)
+        return answer(True, line.split(". ", 1)[1])
+
+    _, cloud, clients = models(lambda r: "no idea", cloud_reply)
+    graph = cascade(
+        TASK, clients, engine_for(APPROVAL), redactor=RedactorAgent(detector=Names()), checkpointer=InMemorySaver()
+    )
+    config: Any = {"configurable": {"thread_id": f"t-{status}-{cloud_called}"}}
+    paused = await graph.ainvoke({"document": DOCUMENT + "\nCANARY-42"}, config)
+    request = paused["__interrupt__"][0].value
+    assert request["rule"] == "ask-first" and request["kind"] == "approval" and request["verdict"] == "escalate"
+    assert "CANARY" not in json.dumps(request) and "Acme" not in json.dumps(request) and not cloud.calls
+    result = await graph.ainvoke(Command(resume=reply), config)
+    assert result["status"] == status and bool(cloud.calls) is cloud_called
+    if "answer" in reply:
+        assert result["restored"] == "x"
+
+
+async def test_without_a_checkpointer_a_human_decision_ends_the_run() -> None:
+    _, cloud, clients = models(lambda r: "no idea", lambda r: "unused")
+    graph = cascade(TASK, clients, engine_for(APPROVAL), redactor=RedactorAgent(detector=Names()))
+    result = await graph.ainvoke({"document": DOCUMENT})
+    assert result["status"] == "needs_human" and "__interrupt__" not in result and not cloud.calls

@@ -327,3 +327,30 @@ async def test_without_a_checkpointer_a_human_decision_ends_the_run() -> None:
     graph = cascade(TASK, clients, engine_for(APPROVAL), redactor=RedactorAgent(detector=Names()))
     result = await graph.ainvoke({"document": DOCUMENT})
     assert result["status"] == "needs_human" and "__interrupt__" not in result and not cloud.calls
+
+
+async def test_a_paused_run_resumes_after_a_restart_from_sqlite(tmp_path: Any) -> None:
+    from langgraph.types import Command
+
+    from hybridgraph.graphs import sqlite_checkpointer
+    from hybridgraph.tools.pii.vault_store import VaultStore
+
+    def cloud_reply(request: ChatRequest) -> str:  # an answer with a placeholder: restoring it needs the vault
+        return answer(True, "<ORG_1>")
+
+    config: Any = {"configurable": {"thread_id": "durable-1"}}
+    db, vaults = tmp_path / "runs.sqlite", VaultStore(tmp_path / "vault")
+
+    def build(saver: Any) -> tuple[Any, FunctionModel]:  # a new process: new agents, new vault cache
+        _, cloud, clients = models(lambda r: "no idea", cloud_reply)
+        redactor = RedactorAgent(detector=Names(), store=vaults)
+        return cascade(TASK, clients, engine_for(APPROVAL), redactor=redactor, checkpointer=saver), cloud
+
+    async with sqlite_checkpointer(db) as saver:
+        graph, _ = build(saver)
+        assert "__interrupt__" in await graph.ainvoke({"document": DOCUMENT}, config)
+    async with sqlite_checkpointer(db) as saver:
+        graph, cloud = build(saver)
+        result = await graph.ainvoke(Command(resume={"approved": True}), config)
+    assert result["status"] == "accepted" and cloud.calls and result["answer_zone"] == "public"
+    assert json.loads(result["restored"])["quote"] == "Acme Ltd" and result["unrestored"] == []

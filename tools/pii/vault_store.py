@@ -29,6 +29,13 @@ class VaultStore:
 
     def __init__(self, directory: Path | None = None, key: bytes | None = None) -> None:
         self.directory = directory or DataHome.from_env().ensure("vault")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the vault folder {self.directory} ({exc.strerror})",
+                fix="pass a writable folder, or point HYBRIDGRAPH_HOME at one",
+            ) from None
         self._fernet = _fernet(key or _key(self.directory))
 
     def save(self, run_id: str, vault: Vault) -> Path:

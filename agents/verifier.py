@@ -62,7 +62,13 @@ class VerifierAgent:
                     reasons=["second opinion: the quote does not answer the task"],
                 )
         confidence = state.get("confidence")
-        return {**out, "verification": result, "confidence": result["score"] if confidence is None else confidence}
+        checked = state.get("checked", 0) + 1
+        return {
+            **out,
+            "verification": result,
+            "confidence": result["score"] if confidence is None else confidence,
+            "checked": checked,
+        }
 
     async def _second_opinion(self, answer: str) -> tuple[bool, ModelUse]:
         value = json.loads(answer)

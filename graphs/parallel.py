@@ -58,6 +58,7 @@ class CrossCheck:
             "answer_zone": best["zone"],
             "verification": verification,
             "confidence": verification["score"],
+            "checked": state.get("checked", 0) + 1,
         }
 
     @staticmethod

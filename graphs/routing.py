@@ -42,8 +42,7 @@ class RouteNode:
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Decide the next step's route."""
-        verification = state.get("verification")
-        attempt = state.get("attempt", 0) + (1 if verification else 0)
+        attempt = state.get("checked", 0)  # answers checked so far; an approval is not an attempt
         if attempt >= MAX_ATTEMPTS:
             decision = RouteDecision(Action.HUMAN, None, None, "guard:max-attempts", f"{attempt} attempts made")
         else:

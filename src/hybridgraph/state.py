@@ -101,6 +101,7 @@ class RunState(TypedDict, total=False):
     confidence: float | None
     verification: Verification
     attempt: int
+    checked: int
     route: dict[str, object]
     routes: Annotated[list[dict[str, object]], operator.add]
     reachable: list[str]

@@ -101,7 +101,7 @@ async def test_ingest_skips_bad_files_and_search_finds_the_clause(
     store = QdrantStore(":memory:")
     seen: list[str] = []
     report = await Ingestor(store, embedder).ingest([docs, odd], "kb", progress=lambda p, n: seen.append(p.name))
-    assert report.files == 1 and report.chunks >= 5
+    assert report.files == 1 and report.chunks >= 2  # the restricted payment clause is never joined to the rest
     assert {Path(s).name for s, _ in report.skipped} == {"broken.pdf", "empty.txt", "notes.xyz"}
     assert all("Maria" not in reason for _, reason in report.skipped)
     assert seen == ["broken.pdf", "empty.txt", "supply.txt", "notes.xyz"]

@@ -354,3 +354,29 @@ async def test_a_paused_run_resumes_after_a_restart_from_sqlite(tmp_path: Any) -
         result = await graph.ainvoke(Command(resume={"approved": True}), config)
     assert result["status"] == "accepted" and cloud.calls and result["answer_zone"] == "public"
     assert json.loads(result["restored"])["quote"] == "Acme Ltd" and result["unrestored"] == []
+
+
+async def test_the_strict_preset_sends_confidential_data_out_only_after_approval() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    local = FunctionModel(lambda r: "no idea", endpoint=Endpoint(name="local-smollm2", model="function:local"))
+    cloud = FunctionModel(
+        lambda r: answer(True, "<ORG_1>"),
+        endpoint=Endpoint(name="cloud-gpt", model="function:cloud", zone=TrustZone.PUBLIC, usd_per_1m_input=1.0),
+    )
+    policy = RulePolicy(Policy.preset("strict"), {"local-smollm2": TrustZone.LOCAL, "cloud-gpt": TrustZone.PUBLIC})
+    clients: list[ModelClient] = [local, EgressGuard(cloud, scanner=Names().detect)]
+    graph = cascade(TASK, clients, policy, redactor=RedactorAgent(detector=Names()), checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "strict-1"}}
+    confidential = DOCUMENT + "\nThis Agreement is confidential."
+    paused = await graph.ainvoke({"document": confidential}, config)
+    assert (
+        paused["sensitivity"] == "confidential" and paused["__interrupt__"][0].value["rule"] == "confidential-approval"
+    )
+    assert not cloud.calls
+    result = await graph.ainvoke(Command(resume={"approved": True}), config)
+    rules = [r["rule"] for r in result["routes"]]
+    assert rules == ["local-first", "confidential-approval", "confidential-approved"], rules
+    assert result["status"] == "accepted" and len(cloud.calls) == 1
+    assert json.loads(result["restored"])["quote"] == "Acme Ltd"

@@ -15,14 +15,12 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, START, StateGraph
 
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import verify_answer
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, HumanGate, Parts, after_human, after_verify
-from hybridgraph.graphs.routing import RouteNode
+from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_verify
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
@@ -78,26 +76,15 @@ def parallel(
 ) -> Any:
     """A compiled parallel graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    graph = StateGraph(RunState)
-    graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, parts.start))
-    graph.add_node(NodeName.ROUTE, RouteNode(policy, task, parts.budget))
+    graph = parts.graph(policy, pause=checkpointer is not None)
     graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local, candidate=True)))
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud, candidate=True)))
     graph.add_node(NodeName.CROSS_CHECK, TracedNode(NodeName.CROSS_CHECK, CrossCheck(task)))
-    graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, parts.redactor.restore))
-    graph.add_node(NodeName.HUMAN, HumanGate(pause=checkpointer is not None))
-    graph.add_node(NodeName.FINISH, parts.finish)
-    graph.add_edge(START, NodeName.REDACT)
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    graph.add_conditional_edges(
-        NodeName.ROUTE, _fan_out, [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
-    )
+    graph.add_conditional_edges(NodeName.ROUTE, _fan_out, ROUTE_TARGETS)
     graph.add_edge(NodeName.SOLVE, NodeName.CROSS_CHECK)
     graph.add_edge(NodeName.CONSULT, NodeName.CROSS_CHECK)
-    graph.add_conditional_edges(NodeName.CROSS_CHECK, after_verify, [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH])
-    graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
-    graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
-    graph.add_edge(NodeName.FINISH, END)
+    graph.add_conditional_edges(NodeName.CROSS_CHECK, after_verify, VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="parallel")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
 from hybridgraph.agents.consultant import CloudConsultantAgent
@@ -16,12 +17,21 @@ from hybridgraph.agents.solver import LocalSolverAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.errors import ConfigError
 from hybridgraph.graphs.economics import Budget, economics
+from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
+from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
 from hybridgraph.state import Candidate, NodeName, RunState, Verification
+from hybridgraph.telemetry.spans import TracedNode
 from hybridgraph.zones import TrustZone
 
+#: Where a route decision can lead, and where a verdict can (see ``after_route``, ``after_verify``).
+ROUTE_TARGETS: list[str] = [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
+VERIFY_TARGETS: list[str] = [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH]
+
 __all__ = [
+    "ROUTE_TARGETS",
+    "VERIFY_TARGETS",
     "Dispatch",
     "HumanGate",
     "Parts",
@@ -85,6 +95,21 @@ class Parts:
                 fix="pass a local client, e.g. open_model('local-smollm2')",
             )
         return cls(task, local, cloud, redactor or RedactorAgent(), budget or Budget())
+
+    def graph(self, policy: RoutingPolicy, pause: bool) -> StateGraph[RunState]:
+        """A graph with the nodes and edges every pattern shares: redact (from START), route,
+        restore, the human gate (a pause when ``pause``) and finish (to END)."""
+        graph = StateGraph(RunState)
+        graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, self.start))
+        graph.add_node(NodeName.ROUTE, RouteNode(policy, self.task, self.budget))
+        graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, self.redactor.restore))
+        graph.add_node(NodeName.HUMAN, HumanGate(pause=pause))
+        graph.add_node(NodeName.FINISH, self.finish)
+        graph.add_edge(START, NodeName.REDACT)
+        graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
+        graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
+        graph.add_edge(NodeName.FINISH, END)
+        return graph
 
     async def start(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Redact and classify; the endpoints with a client are the reachable ones."""

@@ -18,13 +18,12 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, START, StateGraph
 
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, HumanGate, Parts, after_human, after_route, after_verify
+from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify
 from hybridgraph.graphs.routing import CRITERIA, RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -55,30 +54,19 @@ def split(
         agent = parts.cloud.get(name) or next(iter(parts.cloud.values()))
         return await agent.criteria(state, config)
 
-    graph = StateGraph(RunState)
-    graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, parts.start))
-    graph.add_node(NodeName.ROUTE, RouteNode(policy, task, parts.budget))
+    graph = parts.graph(policy, pause=checkpointer is not None)
     graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, criteria))
     graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local)))
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, cloud))
     graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
-    graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, parts.redactor.restore))
-    graph.add_node(NodeName.HUMAN, HumanGate(pause=checkpointer is not None))
-    graph.add_node(NodeName.FINISH, parts.finish)
-    graph.add_edge(START, NodeName.REDACT)
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
     graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
-    graph.add_conditional_edges(
-        NodeName.ROUTE, after_route, [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
-    )
+    graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
     graph.add_edge(NodeName.SOLVE, NodeName.VERIFY)
     graph.add_edge(NodeName.CONSULT, NodeName.VERIFY)
-    graph.add_conditional_edges(NodeName.VERIFY, after_verify, [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH])
-    graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
-    graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
-    graph.add_edge(NodeName.FINISH, END)
+    graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="split")
 
 

@@ -11,12 +11,13 @@ from conftest import CloudServer
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from policy_helpers import policy_of
 
 from hybridgraph.agents.tasks import clause_task
 from hybridgraph.catalog import Endpoint
 from hybridgraph.graphs.cascade import cascade
 from hybridgraph.models import AuditedModel, ChatRequest, FunctionModel, open_model
-from hybridgraph.policies import Policy, RulePolicy, StepFeatures, Verdict
+from hybridgraph.policies import RulePolicy, StepFeatures, Verdict
 from hybridgraph.telemetry import Attr, AuditLog, Telemetry, workflow
 from hybridgraph.zones import TrustZone
 
@@ -31,18 +32,15 @@ the fees paid by the Buyer in the twelve months before the claim.
 
 10. Term. This Agreement runs for two years from the Effective Date.
 """
-POLICY = Policy.model_validate(
-    {
-        "name": "e2e",
-        "local_endpoint": "local",
-        "cloud_endpoint": "test-cloud",
-        "rules": [
-            {"id": "stop-after-two", "when": {"attempt_at_least": 2}, "action": "human"},
-            {"id": "restricted-local", "when": {"sensitivity": ["restricted"]}, "action": "local"},
-            {"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"},
-            {"id": "local-first", "action": "local"},
-        ],
-    }
+POLICY = policy_of(
+    "e2e",
+    [
+        {"id": "stop-after-two", "when": {"attempt_at_least": 2}, "action": "human"},
+        {"id": "restricted-local", "when": {"sensitivity": ["restricted"]}, "action": "local"},
+        {"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"},
+        {"id": "local-first", "action": "local"},
+    ],
+    cloud="test-cloud",
 )
 
 
@@ -118,17 +116,14 @@ def test_task_instructions_pass_the_egress_scan() -> None:
             assert detector.detect(text) == [], (category.name, text)
 
 
-BOTH = Policy.model_validate(
-    {
-        "name": "both",
-        "local_endpoint": "local",
-        "cloud_endpoint": "test-cloud",
-        "rules": [
-            {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
-            {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
-            {"id": "both", "action": "parallel"},
-        ],
-    }
+BOTH = policy_of(
+    "both",
+    [
+        {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
+        {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
+        {"id": "both", "action": "parallel"},
+    ],
+    cloud="test-cloud",
 )
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from policy_helpers import policy_of
 
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import clause_task
@@ -21,18 +22,14 @@ from hybridgraph.zones import TrustZone
 CLAUSE = "The Supplier's aggregate liability shall not exceed the fees paid in the prior twelve months."
 DOCUMENT = f"Master Agreement between Acme Ltd and Buyer Inc.\n\n9. Liability. {CLAUSE}\n\n10. Term. Two years."
 TASK = clause_task("Cap on Liability", query="aggregate liability shall not exceed fees paid limitation")
-POLICY = Policy.model_validate(
-    {
-        "name": "test",
-        "local_endpoint": "local",
-        "cloud_endpoint": "cloud",
-        "rules": [
-            {"id": "stop-after-two", "when": {"attempt_at_least": 2}, "action": "human"},
-            {"id": "restricted-local", "when": {"sensitivity": ["restricted"]}, "action": "local"},
-            {"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"},
-            {"id": "local-first", "action": "local"},
-        ],
-    }
+POLICY = policy_of(
+    "test",
+    [
+        {"id": "stop-after-two", "when": {"attempt_at_least": 2}, "action": "human"},
+        {"id": "restricted-local", "when": {"sensitivity": ["restricted"]}, "action": "local"},
+        {"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"},
+        {"id": "local-first", "action": "local"},
+    ],
 )
 
 
@@ -169,17 +166,13 @@ def test_a_cloud_consultant_must_be_behind_the_guard() -> None:
         CloudConsultantAgent(bare, TASK)
 
 
-PARALLEL_POLICY = Policy.model_validate(
-    {
-        "name": "p",
-        "local_endpoint": "local",
-        "cloud_endpoint": "cloud",
-        "rules": [
-            {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
-            {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
-            {"id": "both", "action": "parallel"},
-        ],
-    }
+PARALLEL_POLICY = policy_of(
+    "p",
+    [
+        {"id": "stop", "when": {"attempt_at_least": 1}, "action": "human"},
+        {"id": "criteria", "when": {"task": ["criteria"]}, "action": "cloud_redacted"},
+        {"id": "both", "action": "parallel"},
+    ],
 )
 
 
@@ -275,17 +268,13 @@ async def test_a_spent_day_budget_in_the_audit_log_keeps_the_run_local(tmp_path:
     assert result["economics"]["budget_exhausted"] is True
 
 
-APPROVAL = Policy.model_validate(
-    {
-        "name": "approval",
-        "local_endpoint": "local",
-        "cloud_endpoint": "cloud",
-        "rules": [
-            {"id": "ask-first", "when": {"verdict": ["escalate"], "approved": False}, "action": "human"},
-            {"id": "approved", "when": {"verdict": ["escalate"], "approved": True}, "action": "cloud_redacted"},
-            {"id": "local-first", "action": "local"},
-        ],
-    }
+APPROVAL = policy_of(
+    "approval",
+    [
+        {"id": "ask-first", "when": {"verdict": ["escalate"], "approved": False}, "action": "human"},
+        {"id": "approved", "when": {"verdict": ["escalate"], "approved": True}, "action": "cloud_redacted"},
+        {"id": "local-first", "action": "local"},
+    ],
 )
 
 

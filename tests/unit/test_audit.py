@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -164,5 +165,9 @@ def test_spending_since_a_time_reads_the_log_from_the_end(tmp_path: Path) -> Non
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     usd, tokens = log.spent_since(today)
     assert usd == 10.0 and tokens == sum(10 + i for i in range(10, 30))
-    assert [json.loads(x)["seq"] for x in _lines_backwards(log.path, block=97)] == list(range(30, 0, -1))
+    fd = os.open(log.path, os.O_RDONLY)
+    try:
+        assert [json.loads(x)["seq"] for x in _lines_backwards(fd, block=97)] == list(range(30, 0, -1))
+    finally:
+        os.close(fd)
     assert AuditLog(tmp_path / "none.jsonl").spent_since(today) == (0.0, 0)

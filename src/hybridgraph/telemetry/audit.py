@@ -101,15 +101,22 @@ class AuditLog:
         """USD and tokens of the entries logged at or after ``since`` (read from the end back)."""
         usd, tokens = 0.0, 0
         stamp = since.astimezone(dt.UTC).isoformat(timespec="microseconds")
-        for line in _lines_backwards(self.path):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a damaged line does not stop accounting; `audit verify` reports it
-            if str(entry.get("time", "")) < stamp:
-                break
-            usd += float(entry.get("cost_usd", 0.0))
-            tokens += int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0))
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return usd, tokens
+        try:
+            for line in _lines_backwards(fd):
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # a damaged line does not stop accounting; `audit verify` reports it
+                if str(entry.get("time", "")) < stamp:
+                    break
+                usd += float(entry.get("cost_usd", 0.0))
+                tokens += int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0))
+        finally:
+            os.close(fd)
         return usd, tokens
 
     @contextmanager
@@ -130,11 +137,9 @@ class AuditLog:
 
     def _tail(self, fd: int) -> tuple[int, str]:
         """The last entry's number and hash (0 and the genesis hash for an empty log)."""
-        size = os.lseek(fd, 0, os.SEEK_END)
-        if size == 0:
+        last = next(_lines_backwards(fd), None)
+        if last is None:
             return 0, GENESIS
-        block = min(size, 65536)
-        last = os.pread(fd, block, size - block).rstrip(b"\n").rsplit(b"\n", 1)[-1]
         try:
             entry = json.loads(last)
             return int(entry["seq"]), str(entry["hash"])
@@ -154,24 +159,18 @@ class AuditLog:
             os.close(fd)
 
 
-def _lines_backwards(path: Path, block: int = 65536) -> Iterator[bytes]:
-    """The file's lines, last first, read in blocks from the end."""
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        return
-    with fh:
-        position = fh.seek(0, 2)
-        rest = b""
-        while position > 0:
-            size = min(block, position)
-            position -= size
-            fh.seek(position)
-            lines = (fh.read(size) + rest).split(b"\n")
-            rest = lines.pop(0)
-            yield from (line for line in reversed(lines) if line)
-        if rest:
-            yield rest
+def _lines_backwards(fd: int, block: int = 65536) -> Iterator[bytes]:
+    """The non-empty lines of the open file ``fd``, last first, read in blocks from the end."""
+    position = os.fstat(fd).st_size
+    rest = b""
+    while position > 0:
+        size = min(block, position)
+        position -= size
+        lines = (os.pread(fd, size, position) + rest).split(b"\n")
+        rest = lines.pop(0)
+        yield from (line for line in reversed(lines) if line)
+    if rest:
+        yield rest
 
 
 @dataclass(frozen=True)

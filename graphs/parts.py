@@ -47,16 +47,16 @@ class Dispatch:
     """Runs the agent of the endpoint the last route decision chose. In a ``parallel`` decision,
     which names the cloud endpoint, the local side runs on the first local agent. With
     ``candidate``, the answer is written as a ``Candidate`` (parallel branches cannot both write
-    ``answer``)."""
+    ``answer``). ``method`` names another node of the agent to run (``"criteria"``)."""
 
-    def __init__(self, agents: dict[str, Any], *, candidate: bool = False) -> None:
-        self.agents, self.candidate = agents, candidate
+    def __init__(self, agents: dict[str, Any], *, candidate: bool = False, method: str = "__call__") -> None:
+        self.agents, self.candidate, self.method = agents, candidate, method
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Delegate to the chosen endpoint's agent."""
         name = str(state["route"]["endpoint"])
         name = name if name in self.agents else next(iter(self.agents))
-        result: dict[str, Any] = await self.agents[name](state, config)
+        result: dict[str, Any] = await getattr(self.agents[name], self.method)(state, config)
         if not self.candidate:
             return result
         candidate = Candidate(

@@ -15,9 +15,7 @@ step reasons on pseudonymised excerpts and the local side re-inserts the real va
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
-
-from langchain_core.runnables import RunnableConfig
+from typing import Any
 
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
@@ -47,18 +45,11 @@ def split(
 ) -> Any:
     """A compiled split graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    cloud = Dispatch(parts.cloud)
-
-    async def criteria(state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
-        name = str(state["route"]["endpoint"])
-        agent = parts.cloud.get(name) or next(iter(parts.cloud.values()))
-        return await agent.criteria(state, config)
-
     graph = parts.graph(policy, pause=checkpointer is not None)
     graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
-    graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, criteria))
+    graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
     graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local)))
-    graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, cloud))
+    graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud)))
     graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
     graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])

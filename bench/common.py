@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,18 @@ def standalone(run: Callable[[bool], object], doc: str | None) -> int:
     parser.add_argument("--quick", action="store_true", help="a reduced run")
     run(parser.parse_args().quick)
     return 0
+
+
+def chain(state: type, nodes: dict[str, Any]) -> Any:
+    """A compiled LangGraph graph running ``nodes`` one after another, in order."""
+    from langgraph.graph import END, START, StateGraph
+
+    graph = StateGraph(state)
+    for name, node in nodes.items():
+        graph.add_node(name, node)
+    for a, b in zip([START, *nodes], [*nodes, END], strict=True):
+        graph.add_edge(a, b)
+    return graph.compile()
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:

@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import Any, TypedDict
 
-from bench.common import Result, standalone
+from bench.common import Result, chain, standalone
 
 
 class _State(TypedDict, total=False):
@@ -68,16 +68,11 @@ def decision_times(count: int) -> list[float]:
 
 def bare_step(runs: int) -> float:
     """Median seconds per step of a one-node LangGraph graph."""
-    from langgraph.graph import END, START, StateGraph
 
     async def node(state: _State) -> dict[str, int]:
         return {"n": state.get("n", 0) + 1}
 
-    graph = StateGraph(_State)
-    graph.add_node("step", node)
-    graph.add_edge(START, "step")
-    graph.add_edge("step", END)
-    compiled = graph.compile()
+    compiled = chain(_State, {"step": node})
 
     async def main() -> list[float]:
         out = []

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypedDict
 
-from bench.common import Result, standalone, step_result
+from bench.common import Result, chain, standalone, step_result
 
 STEPS = 6
 RUNS_PER_BLOCK = 10
@@ -32,8 +32,6 @@ class _State(TypedDict, total=False):
 
 
 def build(model: Any, wrap: Callable[[str, Any], Any]) -> Any:
-    from langgraph.graph import END, START, StateGraph
-
     from hybridgraph.models import ChatRequest
 
     request = ChatRequest.from_prompt("Check clause 4.2 against rule R-03.")
@@ -42,13 +40,7 @@ def build(model: Any, wrap: Callable[[str, Any], Any]) -> Any:
         await model.complete(request)
         return {"count": state.get("count", 0) + 1}
 
-    graph = StateGraph(_State)
-    names = [f"step{i}" for i in range(STEPS)]
-    for name in names:
-        graph.add_node(name, wrap(name, node))
-    for a, b in zip([START, *names], [*names, END], strict=True):
-        graph.add_edge(a, b)
-    return graph.compile()
+    return chain(_State, {f"step{i}": wrap(f"step{i}", node) for i in range(STEPS)})
 
 
 class _Sink(BaseHTTPRequestHandler):

@@ -14,10 +14,10 @@ from typing import Any, Optional
 
 from langchain_core.runnables import RunnableConfig
 
-from hybridgraph.errors import InputError
-from hybridgraph.state import RetrievedPassage, RunState
+from hybridgraph.errors import HybridGraphError, InputError
+from hybridgraph.state import Fault, RetrievedPassage, RunState
 from hybridgraph.telemetry.keys import Attr
-from hybridgraph.telemetry.spans import tool_span
+from hybridgraph.telemetry.spans import mark_error, tool_span
 from hybridgraph.tools.embeddings import Embedder
 from hybridgraph.tools.retrieval import Searcher, SearchMode
 from hybridgraph.tools.vectorstore import QdrantStore
@@ -50,9 +50,19 @@ class RetrieverAgent:
         if not query.strip():
             raise InputError("the retriever has no query", fix="set 'query' in the state before the retrieve node")
         with tool_span("vector_search", {Attr.SEARCH_MODE: self.searcher.mode.value}) as span:
-            hits = await self.searcher.search(
-                self.collection, query, k=self.k, where=self.where, max_sensitivity=self.max_sensitivity
-            )
+            try:
+                hits = await self.searcher.search(
+                    self.collection, query, k=self.k, where=self.where, max_sensitivity=self.max_sensitivity
+                )
+            except InputError:
+                raise
+            except HybridGraphError as exc:  # degrade: the run goes on without company rules, and says so
+                mark_error(span, exc)
+                note = f"retrieval from '{self.collection}' failed, so the step ran without context: {exc.message}"
+                fault = Fault(
+                    step="retrieve", endpoint="qdrant", error=type(exc).__name__, message=exc.message, attempt=0
+                )
+                return {"passages": [], "warnings": [note], "faults": [fault]}
             span.set_attribute(Attr.SEARCH_HITS, len(hits))
         passages = [
             RetrievedPassage(

@@ -20,7 +20,16 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify
+from hybridgraph.graphs.parts import (
+    CALL_TARGETS,
+    ROUTE_TARGETS,
+    VERIFY_TARGETS,
+    Dispatch,
+    Parts,
+    after_call,
+    after_route,
+    after_verify,
+)
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.state import NodeName
@@ -48,7 +57,7 @@ def cascade(
     graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
     graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
-    graph.add_edge(NodeName.SOLVE, NodeName.VERIFY)
-    graph.add_edge(NodeName.CONSULT, NodeName.VERIFY)
+    graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
+    graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
     graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="cascade")

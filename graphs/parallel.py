@@ -20,7 +20,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import verify_answer
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_verify
+from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
@@ -41,6 +41,16 @@ class CrossCheck:
         """Writes ``answer``, ``answer_zone``, ``verification`` and ``confidence``."""
         attempt = state.get("attempt", 0)
         current = [c for c in state.get("candidates", []) if c["attempt"] == attempt]
+        failed = {f["endpoint"] for f in state.get("faults", []) if f["attempt"] == attempt}
+        if failed:  # the failed side counts as unreachable from now on
+            state = {**state, "reachable": [e for e in state.get("reachable", []) if e not in failed]}
+        if not current:
+            verification = Verification(verdict=Verdict.ESCALATE.value, score=0.0, reasons=["no endpoint answered"])
+            return {
+                "verification": verification,
+                "reachable": state["reachable"],
+                "checked": state.get("checked", 0) + 1,
+            }
         judged = [(c, verify_answer(self.task, c["answer"], self._source(state, c))) for c in current]
         judged.sort(key=lambda cv: (cv[1]["verdict"] == Verdict.ACCEPT.value, cv[0]["zone"] == "local", cv[1]["score"]))
         best, verification = judged[-1]
@@ -51,13 +61,18 @@ class CrossCheck:
                 score=verification["score"],
                 reasons=["cross-check: the answers disagree"],
             )
-        return {
+        out: dict[str, Any] = {
             "answer": best["answer"],
             "answer_zone": best["zone"],
             "verification": verification,
             "confidence": verification["score"],
             "checked": state.get("checked", 0) + 1,
         }
+        if failed:  # one side did not answer: the answer is unchecked, so it is kept for review
+            out["reachable"] = state["reachable"]
+            if verification["verdict"] == Verdict.ACCEPT.value:
+                out["human"] = {"kept": True}
+        return out
 
     @staticmethod
     def _source(state: RunState, candidate: Candidate) -> str:
@@ -89,14 +104,9 @@ def parallel(
 
 
 def _fan_out(state: RunState) -> list[str]:
-    target = state["route"]["target"]
-    if target == Action.PARALLEL.value:
+    if state["route"]["target"] == Action.PARALLEL.value:
         return [NodeName.SOLVE, NodeName.CONSULT]
-    if target == Action.LOCAL.value:
-        return [NodeName.SOLVE]
-    if target == Action.CLOUD_REDACTED.value:
-        return [NodeName.CONSULT]
-    return [NodeName.HUMAN] if target == Action.HUMAN.value else [NodeName.FINISH]
+    return [after_route(state)]
 
 
 def _found(candidate: Candidate) -> object:

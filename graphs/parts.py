@@ -10,35 +10,42 @@ from typing import Any, Optional
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
+from opentelemetry import trace
 
 from hybridgraph.agents.consultant import CloudConsultantAgent
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.solver import LocalSolverAgent
 from hybridgraph.agents.tasks import Task
-from hybridgraph.errors import ConfigError
+from hybridgraph.errors import ConfigError, EgressBlocked, ModelError
 from hybridgraph.graphs.economics import Budget, economics
 from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
-from hybridgraph.state import Candidate, NodeName, RunState, Verification
-from hybridgraph.telemetry.spans import TracedNode
+from hybridgraph.state import Candidate, Fault, NodeName, RunState, Verification
+from hybridgraph.telemetry.spans import TracedNode, mark_error
 from hybridgraph.zones import TrustZone
 
 #: Where a route decision can lead, and where a verdict can (see ``after_route``, ``after_verify``).
-ROUTE_TARGETS: list[str] = [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.FINISH]
+ROUTE_TARGETS: list[str] = [NodeName.SOLVE, NodeName.CONSULT, NodeName.HUMAN, NodeName.QUEUE, NodeName.FINISH]
 VERIFY_TARGETS: list[str] = [NodeName.ROUTE, NodeName.RESTORE, NodeName.FINISH]
+CALL_TARGETS: list[str] = [NodeName.VERIFY, NodeName.ROUTE]
 
 __all__ = [
+    "CALL_TARGETS",
     "ROUTE_TARGETS",
     "VERIFY_TARGETS",
     "Dispatch",
     "HumanGate",
+    "OfflineQueue",
     "Parts",
+    "after_call",
     "after_human",
+    "after_queue",
     "after_route",
     "after_verify",
     "approval_request",
+    "fault_update",
     "run_status",
 ]
 
@@ -53,16 +60,44 @@ class Dispatch:
         self.agents, self.candidate, self.method = agents, candidate, method
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
-        """Delegate to the chosen endpoint's agent."""
+        """Delegate to the chosen endpoint's agent. An endpoint that fails (after its retries and
+        circuit breaker), or a payload the egress guard stops, becomes a ``fault``: the endpoint
+        counts as unreachable from then on, and the policy decides again."""
         name = str(state["route"]["endpoint"])
         name = name if name in self.agents else next(iter(self.agents))
-        result: dict[str, Any] = await getattr(self.agents[name], self.method)(state, config)
+        try:
+            result: dict[str, Any] = await getattr(self.agents[name], self.method)(state, config)
+        except (ModelError, EgressBlocked) as exc:
+            update = fault_update(state, name, exc)
+            return (
+                {"faults": update["faults"]} if self.candidate else update
+            )  # parallel branches: the cross-check decides
         if not self.candidate:
-            return result
+            return {**result, "fault": None}
         candidate = Candidate(
             answer=result["answer"], zone=result["answer_zone"], endpoint=name, attempt=state.get("attempt", 0)
         )
         return {"candidates": [candidate], "uses": result["uses"]}
+
+
+def fault_update(state: RunState, endpoint: str, exc: ModelError | EgressBlocked) -> dict[str, Any]:
+    """The state update for a failed model step: the fault (type and message, no content) and the
+    endpoint dropped from ``reachable``."""
+    fault = Fault(
+        step=str(state.get("route", {}).get("step", "")) or "answer",
+        endpoint=endpoint,
+        error=type(exc).__name__,
+        message=exc.message,
+        attempt=state.get("attempt", 0),
+    )
+    mark_error(trace.get_current_span(), exc)
+    reachable = [e for e in state.get("reachable", []) if e != endpoint]
+    return {"fault": fault, "faults": [fault], "reachable": reachable}
+
+
+def after_call(state: RunState) -> str:
+    """After a model step: to the verifier, or back to the policy when the step failed."""
+    return NodeName.ROUTE if state.get("fault") else NodeName.VERIFY
 
 
 @dataclass
@@ -104,10 +139,12 @@ class Parts:
         graph.add_node(NodeName.ROUTE, RouteNode(policy, self.task, self.budget))
         graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, self.redactor.restore))
         graph.add_node(NodeName.HUMAN, HumanGate(pause=pause))
+        graph.add_node(NodeName.QUEUE, OfflineQueue(pause=pause, endpoints=[*self.local, *self.cloud]))
         graph.add_node(NodeName.FINISH, self.finish)
         graph.add_edge(START, NodeName.REDACT)
         graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
         graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
+        graph.add_conditional_edges(NodeName.QUEUE, after_queue, [NodeName.ROUTE, NodeName.FINISH])
         graph.add_edge(NodeName.FINISH, END)
         return graph
 
@@ -157,6 +194,26 @@ class HumanGate:
         return {"human": {"rejected": True}}
 
 
+class OfflineQueue:
+    """Where ``queue`` decisions go: the escalation waits, pseudonymised, in the run's checkpoint
+    (a LangGraph ``interrupt``) until ``hybridgraph resume`` finds the cloud reachable again; the
+    run then goes back to the policy with every endpoint reachable. Without a checkpointer
+    nothing can wait, so the answer in hand is kept for review."""
+
+    def __init__(self, pause: bool, endpoints: list[str]) -> None:
+        self.pause, self.endpoints = pause, endpoints
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """Park the escalation (or keep the answer when it cannot wait)."""
+        if not self.pause:
+            return {"human": {"kept": True}}
+        request = {**approval_request(state), "kind": "queued", "waits_for": state["route"].get("endpoint")}
+        reply = interrupt(request)
+        if isinstance(reply, dict) and reply.get("retry") is True:
+            return {"reachable": list(self.endpoints), "human": {"retry": True}, "fault": None}
+        return {"human": {"kept": True}}
+
+
 def approval_request(state: RunState) -> dict[str, Any]:
     """What a person is asked to decide, as plain JSON without any content."""
     route = state.get("route", {})
@@ -180,16 +237,25 @@ def after_human(state: RunState) -> str:
     return NodeName.ROUTE if state.get("human", {}).get("approved") and state.get("approved") else NodeName.FINISH
 
 
+def after_queue(state: RunState) -> str:
+    """A queued escalation that may go now goes back to the policy; a kept answer ends the run."""
+    return NodeName.ROUTE if state.get("human", {}).get("retry") else NodeName.FINISH
+
+
 def run_status(state: RunState) -> str:
-    """``accepted``, ``rejected``, ``needs_human``, ``denied`` or ``unverified``."""
+    """``accepted``, ``rejected``, ``needs_human``, ``needs_review`` (an answer kept because the
+    escalation could not be made), ``denied``, ``failed`` (no endpoint could do the step) or
+    ``unverified``."""
     target = state.get("route", {}).get("target")
     verdict = state.get("verification", {}).get("verdict")
     if state.get("human", {}).get("rejected"):
         return "rejected"
     if state.get("human", {}).get("answered"):
         return "accepted"
+    if target == Action.KEEP.value or state.get("human", {}).get("kept"):
+        return "needs_review"
     if target == Action.DENY.value:
-        return "denied"
+        return "failed" if str(state["route"].get("rule", "")).startswith("guard:") else "denied"
     if target == Action.HUMAN.value or verdict == Verdict.NEEDS_HUMAN.value:
         return "needs_human"
     return "accepted" if verdict == Verdict.ACCEPT.value else "unverified"
@@ -208,9 +274,9 @@ def after_verify(state: RunState) -> str:
 
 def after_route(state: RunState) -> str:
     """Where a decision leads: the local solver, the cloud consultant (``parallel`` included), or the end."""
-    target = state["route"]["target"]
+    target = str(state["route"]["target"])
     if target == Action.LOCAL.value:
         return NodeName.SOLVE
     if target in (Action.CLOUD_REDACTED.value, Action.PARALLEL.value):
         return NodeName.CONSULT
-    return NodeName.HUMAN if target == Action.HUMAN.value else NodeName.FINISH
+    return {Action.HUMAN.value: NodeName.HUMAN, Action.QUEUE.value: NodeName.QUEUE}.get(target, NodeName.FINISH)

@@ -21,7 +21,16 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify
+from hybridgraph.graphs.parts import (
+    CALL_TARGETS,
+    ROUTE_TARGETS,
+    VERIFY_TARGETS,
+    Dispatch,
+    Parts,
+    after_call,
+    after_route,
+    after_verify,
+)
 from hybridgraph.graphs.routing import CRITERIA, RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -55,8 +64,8 @@ def split(
     graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
     graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
-    graph.add_edge(NodeName.SOLVE, NodeName.VERIFY)
-    graph.add_edge(NodeName.CONSULT, NodeName.VERIFY)
+    graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
+    graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
     graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="split")
 

@@ -6,8 +6,11 @@ clock, no OpenTelemetry). After the first rule that fires, three guards apply, i
 1. **restricted stays local**: an action that would send ``restricted`` data to a non-local
    zone becomes ``local``, whatever the rules say;
 2. **budget**: an action that would spend money with no USD or tokens left becomes ``local``;
-3. **reachability**: an action whose endpoint is not reachable degrades to ``local``, and to
-   ``human`` when the local endpoint is not reachable either.
+3. **reachability** (graceful degradation): an action whose non-local endpoint is unreachable
+   ``keep``s the answer in hand for review, or degrades to ``local`` when there is none yet. When
+   the local endpoint is unreachable, the step escalates only as far as its sensitivity allows:
+   public and internal data go to the cloud pseudonymised, confidential data after a person's
+   approval, and restricted data stops the run (``deny``, with the reason).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class RulePolicy(RoutingPolicy):
     def _decision(
         self, action: Action, endpoint: str | None, rule: str, reason: str, source: Rule | None
     ) -> RouteDecision:
-        if action in (Action.HUMAN, Action.DENY):
+        if action in (Action.HUMAN, Action.DENY, Action.KEEP):
             return RouteDecision(action, None, None, rule, reason or action.value)
         name = endpoint or (self.policy.local_endpoint if action is Action.LOCAL else self.policy.cloud_endpoint)
         max_tokens = source.max_tokens if source else None
@@ -82,11 +85,31 @@ class RulePolicy(RoutingPolicy):
             decision = self._local(decision, "guard:restricted-local", "restricted data never leaves the local zone")
         elif decision.endpoint in self.priced and _out_of_budget(f):
             decision = self._local(decision, "guard:budget", "the budget is spent: no further escalation")
-        if decision.endpoint is None or f.can_reach(decision.endpoint):
+        if decision.endpoint is None or decision.target is Action.QUEUE or f.can_reach(decision.endpoint):
             return decision
-        if decision.target is not Action.LOCAL and f.can_reach(self.policy.local_endpoint):
-            return self._local(decision, "guard:unreachable", f"'{decision.endpoint}' is unreachable: degraded")
-        return RouteDecision(Action.HUMAN, None, None, "guard:unreachable", "no endpoint of this step is reachable")
+        return self._unreachable(decision, f)
+
+    def _unreachable(self, decision: RouteDecision, f: StepFeatures) -> RouteDecision:
+        local, rule = self.policy.local_endpoint, "guard:unreachable"
+        if decision.target is not Action.LOCAL:
+            if f.verdict is not None:
+                reason = f"'{decision.endpoint}' is unreachable: the answer in hand is kept for review"
+                return RouteDecision(Action.KEEP, None, None, rule, reason)
+            if f.can_reach(local):
+                return self._local(decision, rule, f"'{decision.endpoint}' is unreachable: degraded")
+        return self._without_local(f)
+
+    def _without_local(self, f: StepFeatures) -> RouteDecision:
+        local, cloud, rule = self.policy.local_endpoint, self.policy.cloud_endpoint, "guard:local-unreachable"
+        level = f.sensitivity
+        if level is Sensitivity.RESTRICTED or not f.can_reach(cloud) or _out_of_budget(f):
+            why = "restricted data may not leave" if level is Sensitivity.RESTRICTED else "no other endpoint is usable"
+            return RouteDecision(Action.DENY, None, None, rule, f"'{local}' is unreachable and {why}")
+        if level is Sensitivity.CONFIDENTIAL and not f.approved:
+            reason = f"'{local}' is unreachable: sending confidential data (pseudonymised) needs approval"
+            return RouteDecision(Action.HUMAN, None, None, rule, reason)
+        reason = f"'{local}' is unreachable: {level.value} data goes to '{cloud}' pseudonymised"
+        return RouteDecision(Action.CLOUD_REDACTED, cloud, self.zones[cloud], rule, reason)
 
     def _local(self, decision: RouteDecision, rule: str, reason: str) -> RouteDecision:
         endpoint = self.policy.local_endpoint

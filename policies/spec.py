@@ -31,6 +31,8 @@ class Action(StrEnum):
     PARALLEL = "parallel"  # local and cloud (redacted) at once; the verifier cross-checks
     HUMAN = "human"  # stop for a person's approval or answer
     DENY = "deny"  # refuse the step
+    KEEP = "keep"  # end the step with the answer in hand, marked needs_review (e.g. the cloud is down)
+    QUEUE = "queue"  # park the (pseudonymised) escalation in the run's checkpoint until `hybridgraph resume`
 
     @property
     def leaves(self) -> bool:

@@ -12,6 +12,7 @@ a search can be semantic, lexical or both fused (see ``search``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
@@ -82,19 +83,33 @@ class QdrantStore:
     """Collections of passages in Qdrant: local folder (default), ``:memory:``, or a server."""
 
     def __init__(self, location: str | Path | None = None, *, url: str | None = None, api_key: str | None = None):
-        from qdrant_client import AsyncQdrantClient
-
         self.url = url
         if url:
             self.where = url
-            self._client = AsyncQdrantClient(url=url, api_key=api_key, check_compatibility=False)
+            self._options: dict[str, Any] = {"url": url, "api_key": api_key, "check_compatibility": False}
         elif str(location) == ":memory:":
             self.where = ":memory:"
-            self._client = AsyncQdrantClient(location=":memory:")
+            self._options = {"location": ":memory:"}
         else:
             folder = Path(location) if location else DataHome.from_env().ensure("qdrant")
             self.where = str(folder)
-            self._client = AsyncQdrantClient(path=str(folder))
+            self._options = {"path": str(folder)}
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        """The client, opened on first use (a local folder is locked from then until ``close``)."""
+        from qdrant_client import AsyncQdrantClient
+
+        try:
+            return AsyncQdrantClient(**self._options)
+        except RuntimeError as exc:
+            if "already accessed" not in str(exc):
+                raise
+            raise EndpointUnreachableError(
+                f"the local Qdrant folder {self.where} is in use by another process",
+                fix=f"wait for the other hybridgraph process to end, or set {URL_ENV} to a Qdrant server "
+                "that many processes can share",
+            ) from None
 
     @classmethod
     def from_env(cls) -> QdrantStore:
@@ -220,7 +235,8 @@ class QdrantStore:
 
     async def close(self) -> None:
         """Release the client (and the local folder's lock)."""
-        await self._client.close()
+        if "_client" in self.__dict__:
+            await self._client.close()
 
     async def require(self, name: str) -> None:
         """A clear error, naming ``hybridgraph ingest``, if the collection does not exist."""

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from hybridgraph.errors import (
+    CircuitOpenError,
     ConfigError,
     ContextOverflowError,
     CredentialsError,
@@ -25,6 +26,7 @@ from hybridgraph.errors import (
     ModelNotPulledError,
     ModelTimeoutError,
     PrivacyError,
+    RateLimitedError,
     StructuredOutputError,
     UnknownModelError,
 )
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         open_model,
     )
     from hybridgraph.modelspec import ModelSpec, Provider, parse_model_string
+    from hybridgraph.resilience import Resilience
     from hybridgraph.telemetry import AuditLog, Telemetry, TracedNode, workflow
 
 __version__ = "0.1.0"
@@ -60,6 +63,7 @@ _LAZY: dict[str, str] = {
     "Endpoint": "hybridgraph.catalog",
     "Tier": "hybridgraph.catalog",
     "DataHome": "hybridgraph.home",
+    "Resilience": "hybridgraph.resilience",
     "ModelSpec": "hybridgraph.modelspec",
     "Provider": "hybridgraph.modelspec",
     "parse_model_string": "hybridgraph.modelspec",
@@ -117,6 +121,8 @@ __all__ = [
     "OllamaModel",
     "PrivacyError",
     "Provider",
+    "RateLimitedError",
+    "Resilience",
     "Sensitivity",
     "StreamChunk",
     "StructuredOutputError",

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hybridgraph.errors import HybridGraphError, UnknownModelError
 from hybridgraph.home import DataHome
 from hybridgraph.modelspec import ModelSpec, Provider, parse_model_string
+from hybridgraph.resilience import Resilience
 from hybridgraph.yamlconfig import load_yaml_model, validate_yaml_text
 from hybridgraph.zones import TrustZone
 
@@ -61,7 +62,10 @@ class Endpoint(BaseModel):
     usd_per_1m_output: float | None = Field(default=None, ge=0, description="overrides LiteLLM's price map")
     context_window: int = Field(default=8192, gt=0)
     tier: Tier = Tier.SMALL
-    timeout_s: float = Field(default=120.0, gt=0)
+    timeout_s: float = Field(default=120.0, gt=0, description="the longest a call (or a stream's pause) may take")
+    resilience: Resilience = Field(
+        default_factory=Resilience, description="retries with backoff and the circuit breaker of this endpoint"
+    )
     structured_output: Literal["json_schema", "json_object"] = Field(
         default="json_schema",
         description="how a LiteLLM endpoint is asked for JSON: OpenAI's json_schema response format, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "CircuitOpenError",
     "ConfigError",
     "ContextOverflowError",
     "CredentialsError",
@@ -24,6 +25,7 @@ __all__ = [
     "ModelNotPulledError",
     "ModelTimeoutError",
     "PrivacyError",
+    "RateLimitedError",
     "StructuredOutputError",
     "UnknownModelError",
 ]
@@ -104,7 +106,34 @@ class ModelTimeoutError(ModelError):
 
 
 class ModelCallError(ModelError):
-    """The endpoint answered with an error that none of the above describes."""
+    """The endpoint answered with an error that none of the above describes; ``status`` is its
+    HTTP status when there was one (5xx errors are worth a retry)."""
+
+    def __init__(
+        self, message: str, *, fix: str | None = None, endpoint: str | None = None, status: int | None = None
+    ) -> None:
+        self.status = status
+        super().__init__(message, fix=fix, endpoint=endpoint)
+
+
+class RateLimitedError(ModelError):
+    """The endpoint asked to slow down (HTTP 429); ``retry_after_s`` is its Retry-After, if it sent one."""
+
+    def __init__(
+        self, message: str, *, fix: str | None = None, endpoint: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message, fix=fix, endpoint=endpoint)
+
+
+class CircuitOpenError(ModelError):
+    """The endpoint failed too often lately; calls fail fast until ``retry_in_s`` has passed."""
+
+    def __init__(
+        self, message: str, *, fix: str | None = None, endpoint: str | None = None, retry_in_s: float = 0.0
+    ) -> None:
+        self.retry_in_s = retry_in_s
+        super().__init__(message, fix=fix, endpoint=endpoint)
 
 
 class ContextOverflowError(ModelError):

@@ -13,7 +13,16 @@ from typing import Annotated, TypedDict
 
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["Candidate", "ChunkLevel", "ModelUse", "NodeName", "RetrievedPassage", "RunState", "Verification"]
+__all__ = [
+    "Candidate",
+    "ChunkLevel",
+    "Fault",
+    "ModelUse",
+    "NodeName",
+    "RetrievedPassage",
+    "RunState",
+    "Verification",
+]
 
 
 class NodeName(StrEnum):
@@ -30,6 +39,7 @@ class NodeName(StrEnum):
     CROSS_CHECK = "cross_check"
     CRITERIA = "criteria"
     HUMAN = "human"
+    QUEUE = "queue"
     FINISH = "finish"
 
 
@@ -50,6 +60,17 @@ class Candidate(TypedDict):
     answer: str
     zone: str
     endpoint: str
+    attempt: int
+
+
+class Fault(TypedDict):
+    """A step that could not be done as routed: which endpoint (or tool) failed, how (the error's
+    type and message, which never hold content), and at which attempt."""
+
+    step: str
+    endpoint: str
+    error: str
+    message: str
     attempt: int
 
 
@@ -105,6 +126,8 @@ class RunState(TypedDict, total=False):
     route: dict[str, object]
     routes: Annotated[list[dict[str, object]], operator.add]
     reachable: list[str]
+    fault: Fault | None
+    faults: Annotated[list[Fault], operator.add]
     approved: bool
     uses: Annotated[list[ModelUse], operator.add]
     candidates: Annotated[list[Candidate], operator.add]

@@ -40,6 +40,8 @@ PUBLIC_API = {
     "OllamaModel",
     "PrivacyError",
     "Provider",
+    "RateLimitedError",
+    "Resilience",
     "Sensitivity",
     "StreamChunk",
     "StructuredOutputError",

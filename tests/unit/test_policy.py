@@ -125,7 +125,8 @@ def test_guards_override_rules_and_name_themselves() -> None:
     degraded = policy.decide(StepFeatures(reachable=frozenset({"local-a"})))
     assert (degraded.target, degraded.rule) == (Action.LOCAL, "guard:unreachable")
     nothing = policy.decide(StepFeatures(reachable=frozenset()))
-    assert nothing.target is Action.HUMAN and nothing.endpoint is None
+    assert nothing.target is Action.DENY and nothing.endpoint is None
+    assert nothing.rule == "guard:local-unreachable" and "unreachable" in nothing.reason
 
 
 def test_plain_strings_are_the_enums_so_no_guard_can_miss_them() -> None:

@@ -60,6 +60,8 @@ async def _answer(client: Any, request: Any, stream: bool) -> Any:
         return completion
     completion = None
     async for chunk in client.stream(request):
+        if chunk.restart:  # a retried stream came back different: say so, then show the new answer
+            sys.stdout.write("\n[the connection broke and the answer started over]\n")
         sys.stdout.write(chunk.delta)
         sys.stdout.flush()
         completion = chunk.completion or completion

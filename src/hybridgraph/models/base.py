@@ -30,6 +30,7 @@ __all__ = [
     "StreamChunk",
     "Usage",
     "WrappedModel",
+    "retry_after_s",
 ]
 
 Role = Literal["system", "user", "assistant"]
@@ -108,12 +109,15 @@ class Completion(BaseModel):
 
 
 class StreamChunk(BaseModel):
-    """A piece of a streamed answer. The last chunk carries the full ``completion``."""
+    """A piece of a streamed answer. The last chunk carries the full ``completion``. A chunk with
+    ``restart`` set means the answer started over (a retried stream that came back different):
+    discard the text shown so far; ``delta`` is the new beginning."""
 
     model_config = ConfigDict(frozen=True)
 
     delta: str = ""
     completion: Completion | None = None
+    restart: bool = False
 
 
 class ModelClient(ABC):
@@ -246,3 +250,20 @@ def _validator(key: str) -> Any:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def retry_after_s(headers: Any) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), if any."""
+    from email.utils import parsedate_to_datetime
+
+    value = headers.get("retry-after") or headers.get("Retry-After") if headers else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(str(value)).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

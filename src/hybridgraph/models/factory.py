@@ -18,16 +18,18 @@ def open_model(
     """A client for ``ref``: an endpoint, an endpoint name, a model string, or the default.
 
     The client comes wrapped, outermost first, in ``InstrumentedModel`` (a ``chat`` span per
-    call), ``AuditedModel`` (an entry in ``audit``, by default ``AuditLog.default()``, per call)
-    and, for every endpoint outside the local zone, the ``EgressGuard``: there is no way to get
-    an unguarded non-local client from here. Backends are imported only when first opened, so
+    call), ``AuditedModel`` (an entry in ``audit``, by default ``AuditLog.default()``, per call),
+    for every endpoint outside the local zone the ``EgressGuard`` (there is no way to get an
+    unguarded non-local client from here), and the endpoint's retries and circuit breaker
+    (``resilient``), which see each attempt. Backends are imported only when first opened, so
     importing hybridgraph stays fast.
     """
     from hybridgraph.models.audited import AuditedModel
     from hybridgraph.models.instrumented import InstrumentedModel
+    from hybridgraph.models.resilient import resilient
 
     endpoint = ref if isinstance(ref, Endpoint) else (catalog or Catalog.load()).resolve(ref)
-    client = _backend(endpoint)
+    client = resilient(_backend(endpoint))
     if endpoint.zone is not TrustZone.LOCAL:
         from hybridgraph.models.egress import EgressGuard
         from hybridgraph.tools.pii.detector import shared_detector

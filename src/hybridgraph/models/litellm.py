@@ -24,9 +24,10 @@ from hybridgraph.errors import (
     HybridGraphError,
     ModelCallError,
     ModelTimeoutError,
+    RateLimitedError,
     UnknownModelError,
 )
-from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage
+from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage, retry_after_s
 
 __all__ = ["LiteLLMModel", "import_litellm", "missing_credentials"]
 
@@ -160,6 +161,14 @@ class LiteLLMModel(ModelClient):
                 fix="check the network, api_base and the provider's status page",
                 endpoint=name,
             )
+        if isinstance(exc, litellm.RateLimitError):
+            wait = retry_after_s(_headers(exc))
+            return RateLimitedError(
+                f"{where} is rate-limiting calls to '{model}'" + (f" (retry after {wait:g}s)" if wait else ""),
+                fix="wait and re-run, or raise this endpoint's retry settings in the catalog",
+                endpoint=name,
+                retry_after_s=wait,
+            )
         if isinstance(exc, litellm.ContextWindowExceededError):
             return ContextOverflowError(
                 f"the request does not fit the context window of '{model}'",
@@ -176,7 +185,17 @@ class LiteLLMModel(ModelClient):
             f"call to '{model}' failed: {type(exc).__name__}" + (f" (HTTP {status})" if status else ""),
             fix="re-run with --debug for details",
             endpoint=name,
+            status=status if isinstance(status, int) else None,
         )
+
+
+def _headers(exc: Exception) -> Any:
+    """The HTTP response headers behind a LiteLLM exception, where it kept them."""
+    headers = getattr(exc, "litellm_response_headers", None)
+    if headers:
+        return headers
+    response = getattr(exc, "response", None)
+    return getattr(response, "headers", None) or {}
 
 
 def _caused_by(exc: BaseException, types: type[BaseException] | tuple[type[BaseException], ...]) -> bool:

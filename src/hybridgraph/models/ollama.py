@@ -17,6 +17,7 @@ from hybridgraph.errors import (
     ModelError,
     ModelNotPulledError,
     ModelTimeoutError,
+    RateLimitedError,
 )
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage
 
@@ -129,10 +130,17 @@ class OllamaModel(ModelClient):
                     fix=f"run `ollama pull {model}`",
                     endpoint=name,
                 )
+            if exc.status_code == 429:
+                return RateLimitedError(
+                    f"the Ollama server at {host} is busy (HTTP 429) for '{model}'",
+                    fix="raise OLLAMA_NUM_PARALLEL or OLLAMA_MAX_QUEUE on the server, or lower the concurrency",
+                    endpoint=name,
+                )
             return ModelCallError(
                 f"the Ollama server at {host} answered HTTP {exc.status_code} for '{model}'",
                 fix="check the server log (`ollama serve` output)",
                 endpoint=name,
+                status=exc.status_code,
             )
         if isinstance(exc, httpx.TimeoutException):
             return ModelTimeoutError(

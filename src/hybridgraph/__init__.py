@@ -95,6 +95,7 @@ __all__ = [
     "AuditedModel",
     "Catalog",
     "ChatRequest",
+    "CircuitOpenError",
     "Completion",
     "ConfigError",
     "ContextOverflowError",

@@ -16,6 +16,7 @@ from hybridgraph.zones import Sensitivity, TrustZone
 PUBLIC_API = {
     "Catalog",
     "ChatRequest",
+    "CircuitOpenError",
     "Completion",
     "ConfigError",
     "ContextOverflowError",

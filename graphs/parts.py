@@ -189,9 +189,10 @@ class HumanGate:
                 "verification": verification,
                 "human": {"answered": True},
             }
+        comment = str(reply.get("comment") or "")[:500]
         if reply.get("approved") is True:
-            return {"approved": True, "human": {"approved": True}}
-        return {"human": {"rejected": True}}
+            return {"approved": True, "human": {"approved": True, "comment": comment}}
+        return {"human": {"rejected": True, "comment": comment}}
 
 
 class OfflineQueue:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, audit, knowledge, models, policy, redact, trace
+from hybridgraph.cli import ask, audit, knowledge, models, policy, redact, runs, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -46,6 +46,10 @@ app.command("ask")(ask.ask_command)
 app.command("redact")(redact.redact_command)
 app.command("ingest")(knowledge.ingest_command)
 app.command("search")(knowledge.search_command)
+app.command("run")(runs.run_command)
+app.command("runs")(runs.runs_command)
+app.command("approve")(runs.approve_command)
+app.command("resume")(runs.resume_command)
 app.add_typer(trace.app, name="trace")
 app.add_typer(audit.app, name="audit")
 app.add_typer(policy.app, name="policy")

@@ -1,0 +1,199 @@
+"""``hybridgraph run | runs | approve | resume``: durable runs from the command line.
+
+``run`` starts a pattern run on a document with encrypted checkpoints; a run that pauses for a
+person or for an offline cloud, or whose process dies, is continued later by ``approve`` or
+``resume`` from any process. ``runs`` lists them. Output names the run id and the next command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hybridgraph.cli.models import CatalogOption
+
+__all__ = ["approve_command", "resume_command", "run_command", "runs_command"]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
+
+
+def run_command(
+    pattern: Annotated[str, typer.Argument(help="cascade, parallel or split")],
+    document: Annotated[str, typer.Argument(help="a PDF, DOCX, HTML, Markdown or text file; '-' reads stdin")],
+    category: Annotated[str, typer.Option("--category", "-c", help="the clause to find")] = "Cap on Liability",
+    policy: Annotated[str, typer.Option("--policy", "-p", help="a preset or a policy YAML file")] = "balanced",
+    endpoint: Annotated[
+        list[str] | None, typer.Option("--endpoint", "-e", help="catalog endpoint (repeat); default: the policy's")
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, max=8, help="local answers to compare")] = 1,
+    as_json: JsonOption = False,
+    catalog_file: CatalogOption = None,
+) -> None:
+    """Run a routing pattern on a document, durably (resumable after a pause or a crash)."""
+    from pydantic import ValidationError
+
+    from hybridgraph.catalog import Catalog
+    from hybridgraph.errors import ConfigError
+    from hybridgraph.recipe import Recipe
+
+    try:
+        recipe = Recipe.model_validate(
+            {
+                "pattern": pattern,
+                "category": category,
+                "policy": policy,
+                "endpoints": endpoint or (),
+                "samples": samples,
+            }
+        )
+    except ValidationError:
+        raise ConfigError(f"unknown pattern '{pattern}'", fix="use cascade, parallel or split") from None
+    text, name = _read(document)
+    catalog = Catalog.load(catalog_file)
+    from hybridgraph.graphs.durable import start_run
+
+    outcome = asyncio.run(start_run(recipe, text, name, catalog=catalog))
+    _report(outcome, as_json)
+
+
+def runs_command(
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="newest runs to show")] = 20,
+) -> None:
+    """List runs: id, pipeline, input and state (running, interrupted, waiting, queued, done, failed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hybridgraph.runs import RunIndex
+
+    records = RunIndex().list(limit)
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json", exclude={"recipe"}) for r in records], indent=2))
+        return
+    if not records:
+        Console(stderr=True).print("no runs yet: start one with `hybridgraph run cascade FILE`")
+        return
+    table = Table("run", "pipeline", "input", "state", "started", "detail")
+    for r in records:
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
+        table.add_row(r.run_id, r.pipeline, r.input, r.state.value, started, r.detail[:60])
+    Console().print(table)
+
+
+def approve_command(
+    run_id: Annotated[str, typer.Argument(help="the run that waits (see `hybridgraph runs`)")],
+    step: Annotated[str | None, typer.Option("--step", help="the waiting step, when several wait")] = None,
+    deny: Annotated[bool, typer.Option("--deny", help="reject instead of approving")] = False,
+    comment: Annotated[str, typer.Option("--comment", help="a note kept with the decision")] = "",
+    answer: Annotated[str | None, typer.Option("--answer", help="give the answer yourself")] = None,
+    as_json: JsonOption = False,
+    catalog_file: CatalogOption = None,
+) -> None:
+    """Approve (or --deny) the step a run waits on; the run then continues."""
+    from hybridgraph.catalog import Catalog
+    from hybridgraph.runs import RunIndex
+
+    RunIndex().get(run_id)  # an unknown run is a quick, clear error
+    from hybridgraph.graphs.durable import approve_run
+
+    outcome = asyncio.run(
+        approve_run(
+            run_id,
+            approved=not deny,
+            comment=comment,
+            answer=answer,
+            step=step,
+            catalog=Catalog.load(catalog_file),
+        )
+    )
+    _report(outcome, as_json)
+
+
+def resume_command(
+    run_id: Annotated[str, typer.Argument(help="an interrupted, failed or queued run (see `hybridgraph runs`)")],
+    as_json: JsonOption = False,
+    catalog_file: CatalogOption = None,
+) -> None:
+    """Finish a run from its last checkpoint (completed model calls are not repeated), or send its
+    queued escalation once the cloud is reachable."""
+    from hybridgraph.catalog import Catalog
+    from hybridgraph.runs import RunIndex
+
+    RunIndex().get(run_id)  # an unknown run is a quick, clear error
+    from hybridgraph.graphs.durable import resume_run
+
+    _report(asyncio.run(resume_run(run_id, catalog=Catalog.load(catalog_file))), as_json)
+
+
+def _read(document: str) -> tuple[str, str]:
+    from hybridgraph.textinput import read_text_input
+    from hybridgraph.tools.loaders import load_document
+
+    if document == "-":
+        return read_text_input("-"), "<stdin>"
+    path = Path(document)
+    return load_document(path).text, path.name
+
+
+def summary(outcome: Any) -> dict[str, Any]:
+    """What a run's output shows: no document content, and the answer with real values restored."""
+    result = outcome.result
+    return {
+        "run_id": outcome.run_id,
+        "state": outcome.state.value,
+        "status": result.get("status"),
+        "answer": result.get("restored", result.get("answer")) if outcome.pending == [] else None,
+        "answer_zone": result.get("answer_zone"),
+        "sensitivity": str(result.get("sensitivity", "")),
+        "routes": [
+            {k: r.get(k) for k in ("attempt", "target", "endpoint", "zone", "rule")} for r in result.get("routes", [])
+        ],
+        "faults": result.get("faults", []),
+        "warnings": result.get("warnings", []),
+        "economics": result.get("economics"),
+        "pending": outcome.pending,
+    }
+
+
+def _report(outcome: Any, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from hybridgraph.runs import RunState
+
+    data = summary(outcome)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    out, err = Console(), Console(stderr=True)
+    for route in data["routes"]:
+        err.print(
+            f"[dim]route {route['attempt']}: {route['target']} {route['endpoint'] or ''} (rule {route['rule']})[/]"
+        )
+    for fault in data["faults"]:
+        err.print(f"[yellow]fault:[/] {fault['endpoint']} {fault['error']}: {escape(fault['message'])}")
+    for warning in data["warnings"]:
+        err.print(f"[yellow]note:[/] {escape(warning)}")
+    if outcome.state is RunState.DONE:
+        out.print(
+            f"[bold]{data['status']}[/] ({data['answer_zone'] or 'no answer'}): {escape(str(data['answer'] or ''))}"
+        )
+    for pending in data["pending"]:
+        verb = "waits for the cloud" if pending.get("kind") == "queued" else "waits for approval"
+        out.print(f"[bold]run {outcome.run_id} {verb}[/]: {escape(str(pending.get('reason') or pending.get('rule')))}")
+        counts = ", ".join(f"{k} {v}" for k, v in pending.get("entity_counts", {}).items()) or "none"
+        out.print(f"  sensitivity {pending.get('sensitivity')}; entities found: {counts}")
+    next_step = {
+        RunState.WAITING: f"hybridgraph approve {outcome.run_id}   (or --deny)",
+        RunState.QUEUED: f"hybridgraph resume {outcome.run_id}   (once the cloud is reachable)",
+    }.get(outcome.state)
+    if next_step:
+        err.print(f"next: {next_step}")
+    err.print(f"[dim]run {outcome.run_id} · trace: hybridgraph trace show {outcome.run_id}[/]")
+    sys.stdout.flush()

@@ -68,10 +68,36 @@ async def resume_run(run_id: str, *, index: RunIndex | None = None, catalog: Cat
             f"run {run_id} is still running in process {record.pid}",
             fix="wait for it to finish; if that process is stuck, stop it, then resume",
         )
+    catalog = catalog or Catalog.load()
     if record.state is RunState.QUEUED:
-        await _require_reachable(record, catalog or Catalog.load())
+        await _require_reachable(record, catalog)
         return await _drive(run_id, Command(resume={"retry": True}), index, catalog)
+    if record.state is RunState.FAILED:
+        await _retry_ended(record, catalog)
     return await _drive(run_id, None, index, catalog)
+
+
+async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
+    """A run that ended ``failed`` (no endpoint could do a step) goes back to the policy with the
+    endpoints reachable now, as if its step had been queued; its completed steps stay done."""
+    from hybridgraph.graphs.checkpoints import sqlite_checkpointer
+    from hybridgraph.state import NodeName
+
+    recipe = Recipe.model_validate(record.recipe)
+    async with sqlite_checkpointer() as saver:
+        graph, _ = recipe.build(saver, catalog)
+        config = {"configurable": {"thread_id": record.run_id}}
+        snapshot = await graph.aget_state(config)
+        if snapshot.next:  # it stopped inside a step: continuing re-runs that step
+            return
+        reachable = await _reachable(recipe, catalog)
+        if not reachable:
+            raise ConfigError(
+                f"run {record.run_id} still has no usable endpoint",
+                fix="start the model servers (see `hybridgraph models`), then resume again",
+            )
+        update = {"reachable": reachable, "fault": None, "human": {"retry": True}}
+        await graph.aupdate_state(config, update, as_node=NodeName.QUEUE)
 
 
 async def approve_run(
@@ -134,8 +160,12 @@ async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalo
 def _outcome(run_id: str, result: dict[str, Any], index: RunIndex) -> Outcome:
     interrupts = result.get("__interrupt__") or []
     if not interrupts:
-        index.update(run_id, RunState.DONE, str(result.get("status", "")))
-        return Outcome(run_id, RunState.DONE, result=result)
+        status = str(result.get("status", ""))
+        state = RunState.FAILED if status == "failed" else RunState.DONE
+        index.update(
+            run_id, state, str(result.get("route", {}).get("reason", "")) if state is RunState.FAILED else status
+        )
+        return Outcome(run_id, state, result=result)
     pending = [{"id": i.id, **i.value} for i in interrupts]
     queued = all(p.get("kind") == "queued" for p in pending)
     state = RunState.QUEUED if queued else RunState.WAITING

@@ -161,3 +161,79 @@ def test_unknown_runs_and_patterns_are_clear_errors(home: dict[str, Any]) -> Non
     assert missing.returncode == 2 and "hybridgraph runs" in missing.stderr
     bad = hg(home, "run", "waterfall", str(home["dir"] / "contract.txt"))
     assert bad.returncode == 2 and "cascade, parallel or split" in bad.stderr
+
+
+def test_a_run_whose_local_server_died_is_finished_by_resume(home: dict[str, Any], gguf_path: Path) -> None:
+    from servers.process import free_port, running
+
+    port = free_port()
+    args = [str(Path(__file__).parents[1] / "servers" / "ollama_api.py"), "--port", str(port)]
+    args += ["--model", f"smollm2:135m={gguf_path}"]
+    url = f"http://127.0.0.1:{port}"
+    catalog = yaml.safe_load((home["dir"] / "catalog.yaml").read_text())
+    catalog["endpoints"]["local-smollm2"]["api_base"] = url
+    (home["dir"] / "catalog.yaml").write_text(yaml.safe_dump(catalog))
+    policy = {
+        "name": "local-only",
+        "rules": [
+            {"id": "one-go", "when": {"attempt_at_least": 1}, "action": "keep"},
+            {"id": "local", "action": "local"},
+        ],
+    }
+    (home["dir"] / "policy.yaml").write_text(yaml.safe_dump(policy))
+    (home["dir"] / "secret.txt").write_text("STRICTLY CONFIDENTIAL\n\n" + CONTRACT)
+    command = [*CLI, "run", "cascade", str(home["dir"] / "secret.txt"), "--policy", str(home["dir"] / "policy.yaml")]
+    with running(args, f"{url}/api/version", log=home["dir"] / "ollama-a.log") as server:
+        proc = subprocess.Popen(command, env=home["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not chats(OllamaServer(url)):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        server.kill()  # the model server dies mid-answer
+        stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr
+    assert "failed" in stdout and "restricted data may not leave" in stdout and "hybridgraph resume" in stderr
+    run = the_run(home)
+    assert run["state"] == "failed"
+
+    with running(args, f"{url}/api/version", log=home["dir"] / "ollama-b.log"):
+        resumed = hg(home, "resume", run["run_id"], "--json")
+        assert resumed.returncode == 0, resumed.stderr
+        assert chats(OllamaServer(url)) >= 1
+    out = json.loads(resumed.stdout)
+    assert out["state"] == "done" and out["status"] != "failed" and out["answer_zone"] == "local"
+    assert cloud_calls(home["proxy"]) == 0  # restricted: nothing ever went to the cloud
+
+
+def test_a_queued_escalation_is_sent_by_resume_once_the_cloud_is_back(home: dict[str, Any]) -> None:
+    proxy = home["proxy"]
+    catalog = yaml.safe_load((home["dir"] / "catalog.yaml").read_text())
+    live = catalog["endpoints"]["cloud-gpt"]["api_base"]
+    catalog["endpoints"]["cloud-gpt"]["api_base"] = "http://127.0.0.1:9/v1"  # offline
+    (home["dir"] / "catalog.yaml").write_text(yaml.safe_dump(catalog))
+    policy = {
+        "name": "field",
+        "rules": [
+            {"id": "queue-offline", "when": {"attempt_below": 1, "unreachable": ["cloud-gpt"]}, "action": "queue"},
+            {"id": "cloud-first", "when": {"attempt_below": 1}, "action": "cloud_redacted"},
+            {"id": "one-go", "action": "keep"},
+        ],
+    }
+    (home["dir"] / "policy.yaml").write_text(yaml.safe_dump(policy))
+    started = hg(
+        home, "run", "cascade", str(home["dir"] / "contract.txt"), "--policy", str(home["dir"] / "policy.yaml")
+    )
+    assert started.returncode == 0, started.stderr
+    assert "waits for the cloud" in started.stdout
+    run = the_run(home)
+    assert run["state"] == "queued"
+    still = hg(home, "resume", run["run_id"])
+    assert still.returncode == 2 and "still not usable" in still.stderr
+
+    catalog["endpoints"]["cloud-gpt"]["api_base"] = live  # back online
+    (home["dir"] / "catalog.yaml").write_text(yaml.safe_dump(catalog))
+    resumed = hg(home, "resume", run["run_id"], "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    out = json.loads(resumed.stdout)
+    assert out["state"] == "done" and out["answer_zone"] == "public" and cloud_calls(proxy) >= 1
+    assert [r["rule"] for r in out["routes"]][:2] == ["queue-offline", "cloud-first"]

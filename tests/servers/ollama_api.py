@@ -12,6 +12,7 @@ Run: ``python tests/servers/ollama_api.py --port 11435 --model smollm2:135m=/pat
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import hashlib
 import json
@@ -98,7 +99,7 @@ class OllamaAPI:
         host = self._host(body.get("model", ""))
         if host is None:
             return _not_found(body.get("model", ""))
-        return self._answer(host, body, body.get("messages") or [], "message")
+        return await self._answer(host, body, body.get("messages") or [], "message")
 
     async def generate(self, request: Request) -> Response:
         body = await self._body(request)
@@ -107,15 +108,16 @@ class OllamaAPI:
             return _not_found(body.get("model", ""))
         messages = [{"role": "system", "content": body["system"]}] if body.get("system") else []
         messages.append({"role": "user", "content": body.get("prompt", "")})
-        return self._answer(host, body, messages, "response")
+        return await self._answer(host, body, messages, "response")
 
-    def _answer(self, host: ModelHost, body: dict[str, Any], messages: list[dict[str, Any]], key: str) -> Response:
+    async def _answer(
+        self, host: ModelHost, body: dict[str, Any], messages: list[dict[str, Any]], key: str
+    ) -> Response:
         args = _llama_args(body, messages)
         if body.get("stream", True):
             return StreamingResponse(self._ndjson(host, args, key), media_type="application/x-ndjson")
         started = time.perf_counter_ns()
-        with host.lock:
-            result = host.chat.create_chat_completion(**args)
+        result = await asyncio.to_thread(_complete, host, args)  # the server stays responsive meanwhile
         choice = result["choices"][0]
         payload = _envelope(host.name, key, choice["message"]["content"] or "")
         payload.update(
@@ -173,6 +175,11 @@ class OllamaAPI:
                 Route("/_test/requests", self.test_requests, methods=["GET"]),
             ]
         )
+
+
+def _complete(host: ModelHost, args: dict[str, Any]) -> dict[str, Any]:
+    with host.lock:
+        return dict(host.chat.create_chat_completion(**args))
 
 
 def _llama_args(body: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:

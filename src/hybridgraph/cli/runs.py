@@ -170,6 +170,8 @@ def _report(outcome: Any, as_json: bool) -> None:
     data = summary(outcome)
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str))
+        if outcome.state is RunState.FAILED:
+            raise typer.Exit(1)
         return
     out, err = Console(), Console(stderr=True)
     for route in data["routes"]:
@@ -180,6 +182,9 @@ def _report(outcome: Any, as_json: bool) -> None:
         err.print(f"[yellow]fault:[/] {fault['endpoint']} {fault['error']}: {escape(fault['message'])}")
     for warning in data["warnings"]:
         err.print(f"[yellow]note:[/] {escape(warning)}")
+    if outcome.state is RunState.FAILED:
+        reason = (outcome.result.get("route") or {}).get("reason", "")
+        out.print(f"[bold red]failed[/]: {escape(str(reason))}")
     if outcome.state is RunState.DONE:
         out.print(
             f"[bold]{data['status']}[/] ({data['answer_zone'] or 'no answer'}): {escape(str(data['answer'] or ''))}"
@@ -192,8 +197,11 @@ def _report(outcome: Any, as_json: bool) -> None:
     next_step = {
         RunState.WAITING: f"hybridgraph approve {outcome.run_id}   (or --deny)",
         RunState.QUEUED: f"hybridgraph resume {outcome.run_id}   (once the cloud is reachable)",
+        RunState.FAILED: f"hybridgraph resume {outcome.run_id}   (once its model servers are reachable)",
     }.get(outcome.state)
     if next_step:
         err.print(f"next: {next_step}")
     err.print(f"[dim]run {outcome.run_id} · trace: hybridgraph trace show {outcome.run_id}[/]")
     sys.stdout.flush()
+    if outcome.state is RunState.FAILED:
+        raise typer.Exit(1)

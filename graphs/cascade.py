@@ -20,20 +20,10 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import (
-    CALL_TARGETS,
-    ROUTE_TARGETS,
-    VERIFY_TARGETS,
-    Dispatch,
-    Parts,
-    after_call,
-    after_route,
-    after_verify,
-)
+from hybridgraph.graphs.parts import Parts
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.state import NodeName
-from hybridgraph.telemetry.spans import TracedNode
 
 __all__ = ["cascade"]
 
@@ -52,12 +42,6 @@ def cascade(
     """A compiled cascade graph over ``clients`` (local ones solve, non-local ones consult)."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
     graph = parts.graph(policy, pause=checkpointer is not None)
-    graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local)))
-    graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud)))
-    graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
-    graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
-    graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
-    graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
+    parts.verified_steps(graph, verifier or VerifierAgent(task))
     return graph.compile(checkpointer=checkpointer, name="cascade")

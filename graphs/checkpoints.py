@@ -12,15 +12,26 @@ give the redactor a ``VaultStore`` (encrypted files) so the real values survive 
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from hybridgraph.errors import ConfigError, PrivacyError
+from hybridgraph.errors import ConfigError, DependencyMissingError, PrivacyError
 from hybridgraph.home import DataHome
 
-__all__ = ["FernetCipher", "encrypted_serde", "sqlite_checkpointer"]
+__all__ = [
+    "CHECKPOINT_URL_ENV",
+    "FernetCipher",
+    "encrypted_serde",
+    "open_checkpointer",
+    "postgres_checkpointer",
+    "sqlite_checkpointer",
+]
+
+#: A Postgres URL here makes runs checkpoint to Postgres (the ``postgres`` extra) instead of SQLite.
+CHECKPOINT_URL_ENV = "HYBRIDGRAPH_CHECKPOINT_URL"
 
 
 class FernetCipher:
@@ -31,9 +42,9 @@ class FernetCipher:
     def __init__(self, key: bytes | None = None) -> None:
         from cryptography.fernet import Fernet
 
-        from hybridgraph.tools.pii.vault_store import data_key
+        from hybridgraph.tools.pii.vault_store import checked_key, data_key
 
-        self._fernet = Fernet(key or data_key())
+        self._fernet = Fernet(checked_key(key) if key else data_key())
 
     def encrypt(self, plaintext: bytes) -> tuple[str, bytes]:
         """Encrypt a serialised checkpoint value."""
@@ -83,3 +94,43 @@ async def sqlite_checkpointer(path: Path | None = None, key: bytes | None = None
         ) from None
     async with aiosqlite.connect(str(file)) as conn:
         yield AsyncSqliteSaver(conn, serde=encrypted_serde(key))
+
+
+@asynccontextmanager
+async def open_checkpointer(path: Path | None = None, key: bytes | None = None) -> AsyncIterator[Any]:
+    """The run checkpointer: Postgres when ``HYBRIDGRAPH_CHECKPOINT_URL`` is set, else SQLite."""
+    url = os.environ.get(CHECKPOINT_URL_ENV)
+    if url:
+        async with postgres_checkpointer(url, key) as saver:
+            yield saver
+    else:
+        async with sqlite_checkpointer(path, key) as saver:
+            yield saver
+
+
+@asynccontextmanager
+async def postgres_checkpointer(url: str, key: bytes | None = None) -> AsyncIterator[Any]:
+    """An ``AsyncPostgresSaver`` on ``url`` (tables created on first use), values encrypted."""
+    try:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    except ImportError:
+        raise DependencyMissingError(
+            f"{CHECKPOINT_URL_ENV} names a Postgres database, but langgraph-checkpoint-postgres is not installed",
+            fix="pip install 'hybridgraph[postgres]', or unset it to checkpoint to SQLite",
+        ) from None
+    async with AsyncExitStack() as stack:
+        try:
+            saver = await stack.enter_async_context(
+                AsyncPostgresSaver.from_conn_string(url, serde=encrypted_serde(key))
+            )
+            await saver.setup()
+        except Exception as exc:  # noqa: BLE001 - psycopg's errors: refused, auth, permissions
+            raise _unreachable(exc) from None
+        yield saver
+
+
+def _unreachable(exc: BaseException) -> ConfigError:
+    return ConfigError(
+        f"the checkpoint database in {CHECKPOINT_URL_ENV} cannot be used ({type(exc).__name__})",
+        fix="check the URL, that the server runs and that the user may create tables",
+    )

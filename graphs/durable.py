@@ -3,7 +3,7 @@ cloud, and continue it from another process.
 
 A ``Recipe`` says how to build the run's graph (pattern, task, policy, endpoints), so a later
 process can rebuild the same graph; the graph's state lives in the encrypted SQLite checkpoints
-(``sqlite_checkpointer``), the vault of real values in the encrypted ``VaultStore``, and where
+(``open_checkpointer``), the vault of real values in the encrypted ``VaultStore``, and where
 the run stands in the ``RunIndex``. Every step that completed is in a checkpoint, so continuing
 a killed run repeats no completed model call.
 """
@@ -80,11 +80,11 @@ async def resume_run(run_id: str, *, index: RunIndex | None = None, catalog: Cat
 async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
     """A run that ended ``failed`` (no endpoint could do a step) goes back to the policy with the
     endpoints reachable now, as if its step had been queued; its completed steps stay done."""
-    from hybridgraph.graphs.checkpoints import sqlite_checkpointer
+    from hybridgraph.graphs.checkpoints import open_checkpointer
     from hybridgraph.state import NodeName
 
     recipe = Recipe.model_validate(record.recipe)
-    async with sqlite_checkpointer() as saver:
+    async with open_checkpointer() as saver:
         graph, _ = recipe.build(saver, catalog)
         config = {"configurable": {"thread_id": record.run_id}}
         snapshot = await graph.aget_state(config)
@@ -133,7 +133,7 @@ async def approve_run(
 
 
 async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalog | None) -> Outcome:
-    from hybridgraph.graphs.checkpoints import sqlite_checkpointer
+    from hybridgraph.graphs.checkpoints import open_checkpointer
     from hybridgraph.telemetry import workflow
 
     record = index.get(run_id)
@@ -141,7 +141,7 @@ async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalo
     index.update(run_id, RunState.RUNNING)
     config = {"configurable": {"thread_id": run_id}}
     try:
-        async with sqlite_checkpointer() as saver:
+        async with open_checkpointer() as saver:
             graph, _ = recipe.build(saver, catalog or Catalog.load())
             with workflow(record.pipeline, run_id=run_id):
                 result: dict[str, Any] = await graph.ainvoke(graph_input, config)
@@ -174,9 +174,9 @@ def _outcome(run_id: str, result: dict[str, Any], index: RunIndex) -> Outcome:
 
 
 async def _pending(record: RunRecord, catalog: Catalog) -> list[dict[str, Any]]:
-    from hybridgraph.graphs.checkpoints import sqlite_checkpointer
+    from hybridgraph.graphs.checkpoints import open_checkpointer
 
-    async with sqlite_checkpointer() as saver:
+    async with open_checkpointer() as saver:
         graph, _ = Recipe.model_validate(record.recipe).build(saver, catalog)
         snapshot = await graph.aget_state({"configurable": {"thread_id": record.run_id}})
     return [{"id": i.id, "step": task.name, **i.value} for task in snapshot.tasks for i in task.interrupts]

@@ -148,6 +148,17 @@ class Parts:
         graph.add_edge(NodeName.FINISH, END)
         return graph
 
+    def verified_steps(self, graph: StateGraph[RunState], verifier: Any) -> None:
+        """Add the model steps of a verified pattern: route → solve | consult → verify, where a
+        failed step goes back to the policy and a verdict goes on (``after_verify``)."""
+        graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(self.local)))
+        graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(self.cloud)))
+        graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier))
+        graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
+        graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
+        graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
+        graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
+
     async def start(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Redact and classify; the endpoints with a client are the reachable ones."""
         out = await self.redactor(state, config)

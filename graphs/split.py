@@ -21,16 +21,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import (
-    CALL_TARGETS,
-    ROUTE_TARGETS,
-    VERIFY_TARGETS,
-    Dispatch,
-    Parts,
-    after_call,
-    after_route,
-    after_verify,
-)
+from hybridgraph.graphs.parts import Dispatch, Parts
 from hybridgraph.graphs.routing import CRITERIA, RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -57,16 +48,10 @@ def split(
     graph = parts.graph(policy, pause=checkpointer is not None)
     graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
-    graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local)))
-    graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud)))
-    graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier or VerifierAgent(task)))
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
     graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
-    graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
-    graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
-    graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
-    graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
+    parts.verified_steps(graph, verifier or VerifierAgent(task))
     return graph.compile(checkpointer=checkpointer, name="split")
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import OllamaServer
+from readme_commands import readme_commands
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +22,17 @@ def hg(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) 
     return subprocess.run(
         [*CLI, *args], capture_output=True, text=True, timeout=180, input=stdin, env={**os.environ, **(env or {})}
     )
+
+
+def test_the_readme_main_job_reviews_the_sample_contract_locally(tmp_path: Path) -> None:
+    main_job = readme_commands()[0]
+    args = main_job.split("hybridgraph ", 1)[1]
+    result = hg(*shlex.split(args), env={"HYBRIDGRAPH_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "(local)" in result.stdout and '"found"' in result.stdout
+    assert "route 0: local" in result.stderr and "hybridgraph trace show" in result.stderr
+    listed = json.loads(hg("runs", "--json", env={"HYBRIDGRAPH_HOME": str(tmp_path)}).stdout)
+    assert listed[0]["state"] == "done" and listed[0]["input"] == "supplier-agreement.md"
 
 
 def test_ask_embedded_prints_a_real_answer() -> None:

@@ -369,3 +369,48 @@ async def test_the_strict_preset_sends_confidential_data_out_only_after_approval
     assert rules == ["local-first", "confidential-approval", "confidential-approved"], rules
     assert result["status"] == "accepted" and len(cloud.calls) == 1
     assert json.loads(result["restored"])["quote"] == "Acme Ltd"
+
+
+async def test_checkpoints_are_encrypted_at_rest(tmp_path: Any) -> None:
+    from langgraph.types import Command
+
+    from hybridgraph.graphs.checkpoints import sqlite_checkpointer
+
+    _, _, clients = models(lambda r: answer(True, CLAUSE), lambda r: "unused")
+    policy = RulePolicy(
+        policy_of("ask", [{"id": "ask", "action": "human"}]), {"local": TrustZone.LOCAL, "cloud": TrustZone.PUBLIC}
+    )
+    config = {"configurable": {"thread_id": "enc"}}
+    async with sqlite_checkpointer(tmp_path / "runs.sqlite", key=new_key()) as saver:
+        graph = cascade(TASK, clients, policy, redactor=RedactorAgent(detector=Names()), checkpointer=saver)
+        await graph.ainvoke({"document": DOCUMENT}, config)
+        assert (await graph.aget_state(config)).values["document"] == DOCUMENT  # readable with the key
+        await graph.ainvoke(Command(resume={"approved": False}), config)
+    stored = (tmp_path / "runs.sqlite").read_bytes()
+    assert b"Acme Ltd" not in stored and b"aggregate liability" not in stored
+    from hybridgraph.errors import PrivacyError
+
+    async with sqlite_checkpointer(tmp_path / "runs.sqlite", key=new_key()) as other:
+        graph = cascade(TASK, clients, policy, redactor=RedactorAgent(detector=Names()), checkpointer=other)
+        with pytest.raises(PrivacyError, match="cannot be decrypted"):
+            await graph.aget_state(config)
+
+
+def new_key() -> bytes:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key()
+
+
+async def test_a_postgres_url_without_the_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from hybridgraph.errors import DependencyMissingError
+    from hybridgraph.graphs.checkpoints import open_checkpointer
+
+    if importlib.util.find_spec("langgraph.checkpoint.postgres") is not None:
+        pytest.skip("the postgres extra is installed")
+    monkeypatch.setenv("HYBRIDGRAPH_CHECKPOINT_URL", "postgresql://localhost:5432/runs")
+    with pytest.raises(DependencyMissingError, match=r"hybridgraph\[postgres\]"):
+        async with open_checkpointer():
+            pass

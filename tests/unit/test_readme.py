@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _commands() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```bash\n(.+?)\n```", section, flags=re.S)
+from readme_commands import ROOT
+from readme_commands import readme_commands as _commands
 
 
 def test_readme_has_the_main_job_and_the_test_command() -> None:
     main_job, tests = _commands()
-    assert "hybridgraph ask" in main_job and ".[embedded]" in main_job
+    assert "hybridgraph run" in main_job and ".[embedded]" in main_job
+    sample = re.search(r"hybridgraph run \w+ (\S+)", main_job)
+    assert sample is not None and (ROOT / sample.group(1)).is_file()
     assert "pytest" in tests and ".[dev,embedded]" in tests
 
 

@@ -18,7 +18,7 @@ from hybridgraph.errors import ConfigError, PrivacyError
 from hybridgraph.home import DataHome
 from hybridgraph.tools.pii.vault import Vault
 
-__all__ = ["KEY_ENV", "VaultStore", "data_key"]
+__all__ = ["KEY_ENV", "VaultStore", "checked_key", "data_key"]
 
 KEY_ENV = "HYBRIDGRAPH_VAULT_KEY"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
@@ -36,7 +36,7 @@ class VaultStore:
                 f"cannot create the vault folder {self.directory} ({exc.strerror})",
                 fix="pass a writable folder, or point HYBRIDGRAPH_HOME at one",
             ) from None
-        self._fernet = Fernet(key or data_key(self.directory))
+        self._fernet = Fernet(checked_key(key) if key else data_key(self.directory))
 
     def save(self, run_id: str, vault: Vault) -> Path:
         """Encrypt and write ``vault``; the file is replaced atomically."""
@@ -77,17 +77,18 @@ def data_key(directory: Path | None = None) -> bytes:
     else the key file in ``directory`` (default: the vault folder), created with 0600 permissions."""
     configured = os.environ.get(KEY_ENV)
     if configured:
-        return _checked(configured.encode("ascii"))
+        return checked_key(configured.encode("ascii"))
     directory = directory or DataHome.from_env().ensure("vault")
     path = directory / "key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(Fernet.generate_key())
-    return _checked(path.read_bytes().strip())
+    return checked_key(path.read_bytes().strip())
 
 
-def _checked(key: bytes) -> bytes:
+def checked_key(key: bytes) -> bytes:
+    """``key`` if it is a valid Fernet key, else a ``ConfigError`` that says how to make one."""
     try:
         Fernet(key)
         return key

@@ -23,8 +23,7 @@ from hybridgraph.errors import ConfigError, InputError
 from hybridgraph.models.base import ChatRequest, Message, ModelClient
 from hybridgraph.models.egress import EgressGuard
 from hybridgraph.state import NodeName, RunState
-from hybridgraph.tools.chunking import split_contract
-from hybridgraph.tools.sparse import Bm25Encoder
+from hybridgraph.tools.excerpts import select_excerpts
 from hybridgraph.zones import TrustZone
 
 __all__ = ["CRITERIA_PROMPT", "CloudConsultantAgent", "select_excerpts"]
@@ -90,18 +89,3 @@ async def criteria(agent: CloudConsultantAgent, state: RunState) -> dict[str, An
     )
     completion = await agent.client.complete(request)
     return {"criteria": completion.text.strip()[:1500], "uses": [use_of(completion, NodeName.CRITERIA.value)]}
-
-
-def select_excerpts(text: str, query: str, count: int, chars: int) -> list[str]:
-    """At most ``count`` pieces of ``text`` (about ``chars`` long) that match ``query``, best first,
-    returned in text order. Pieces that share no word with the query are never chosen."""
-    encoder = Bm25Encoder()
-    wanted = encoder.query(query)
-    weights = dict(zip(wanted.indices, wanted.values, strict=True))
-    pieces = [text[c.start : c.end] for c in split_contract(text, target=chars // 2, limit=chars)]
-    scores = []
-    for i, piece in enumerate(pieces):
-        vector = encoder.passage(piece)
-        scores.append((sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True)), -i))
-    best = sorted((i for i in range(len(pieces)) if scores[i][0] > 0), key=lambda i: scores[i], reverse=True)[:count]
-    return [pieces[i] for i in sorted(best)]  # nothing that matches the task leaves at all

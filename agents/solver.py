@@ -1,6 +1,8 @@
 """``LocalSolverAgent``: the edge-first step. A local model answers the task on the document.
 
-The local zone may see the document as it is; retrieved passages (company rules) are added
+The local zone may see the document as it is. A document longer than ``max_chars`` is cut down
+to the three pieces the task is about (BM25, as for the cloud consultant), so a small model's
+context holds the clause rather than the preamble. Retrieved passages (company rules) are added
 when the state has them. The answer is JSON matching the task's schema, repaired or retried
 once when malformed (``ask_json``), and left for the verifier to judge.
 """
@@ -18,6 +20,7 @@ from hybridgraph.errors import ConfigError
 from hybridgraph.models.base import ChatRequest, Message, ModelClient
 from hybridgraph.state import NodeName, RunState
 from hybridgraph.textinput import check_text
+from hybridgraph.tools.excerpts import select_excerpts
 from hybridgraph.zones import TrustZone
 
 __all__ = ["LocalSolverAgent"]
@@ -27,7 +30,7 @@ class LocalSolverAgent:
     """Answers ``task`` with a local-zone model."""
 
     def __init__(
-        self, client: ModelClient, task: Task, *, max_tokens: int = 256, max_chars: int = 6000, samples: int = 1
+        self, client: ModelClient, task: Task, *, max_tokens: int = 256, max_chars: int = 3600, samples: int = 1
     ) -> None:
         """``samples`` > 1 asks that many times (the first at temperature 0, the others at 0.7 with
         their own seeds); the share of samples that agree with the first is the answer's confidence."""
@@ -41,7 +44,10 @@ class LocalSolverAgent:
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """The solve node: reads ``document`` (and ``passages``), writes ``answer`` and its use."""
-        text = check_text(state.get("document", ""), "the document")[: self.max_chars]
+        text = check_text(state.get("document", ""), "the document")
+        if len(text) > self.max_chars:  # a long document: only the pieces the task is about
+            pieces = select_excerpts(text, self.task.query, 3, self.max_chars // 3)
+            text = "\n[...]\n".join(pieces) if pieces else text[: self.max_chars]
         rules = "\n".join(f"- {p['text'][:400]}" for p in state.get("passages", [])[:3])
         prompt = self.task.prompt(text) + (f"\n\nCompany rules:\n{rules}" if rules else "")
         if state.get("criteria"):  # split reasoning: how to decide, from the cloud, without the data

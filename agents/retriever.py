@@ -59,8 +59,9 @@ class RetrieverAgent:
             except HybridGraphError as exc:  # degrade: the run goes on without company rules, and says so
                 mark_error(span, exc)
                 note = f"retrieval from '{self.collection}' failed, so the step ran without context: {exc.message}"
+                error = type(exc).__name__
                 fault = Fault(
-                    step="retrieve", endpoint="qdrant", error=type(exc).__name__, message=exc.message, attempt=0
+                    step="retrieve", endpoint="qdrant", error=error, message=exc.message, attempt=0, outage=True
                 )
                 return {"passages": [], "warnings": [note], "faults": [fault]}
             span.set_attribute(Attr.SEARCH_HITS, len(hits))

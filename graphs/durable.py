@@ -10,6 +10,7 @@ a killed run repeats no completed model call.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,9 @@ async def start_run(
     """Run ``recipe`` on ``document`` from the start, durably."""
     run_id = run_id or uuid.uuid4().hex[:16]
     index = index or RunIndex()
+    catalog = catalog or recipe.load_catalog()
+    reachable = await _reachable(recipe, catalog)  # also checks the recipe's endpoints before anything is recorded
     index.start(run_id, recipe.pattern, input_name, recipe.model_dump(mode="json"))
-    reachable = await _reachable(recipe, catalog or Catalog.load())
     return await _drive(run_id, {"document": document, "run_id": run_id, "reachable": reachable}, index, catalog)
 
 
@@ -68,7 +70,7 @@ async def resume_run(run_id: str, *, index: RunIndex | None = None, catalog: Cat
             f"run {run_id} is still running in process {record.pid}",
             fix="wait for it to finish; if that process is stuck, stop it, then resume",
         )
-    catalog = catalog or Catalog.load()
+    catalog = catalog or Recipe.model_validate(record.recipe).load_catalog()
     if record.state is RunState.QUEUED:
         await _require_reachable(record, catalog)
         return await _drive(run_id, Command(resume={"retry": True}), index, catalog)
@@ -88,6 +90,11 @@ async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
         graph, _ = recipe.build(saver, catalog)
         config = {"configurable": {"thread_id": record.run_id}}
         snapshot = await graph.aget_state(config)
+        if not snapshot.values:
+            raise ConfigError(
+                f"run {record.run_id} failed before its first step, so there is nothing to resume",
+                fix="start it again with: hybridgraph run",
+            )
         if snapshot.next:  # it stopped inside a step: continuing re-runs that step
             return
         reachable = await _reachable(recipe, catalog)
@@ -124,7 +131,7 @@ async def approve_run(
     reply: dict[str, Any] = {"approved": approved, "comment": comment}
     if answer:
         reply["answer"] = answer
-    pending = await _pending(record, catalog or Catalog.load())
+    pending = await _pending(record, catalog or Recipe.model_validate(record.recipe).load_catalog())
     chosen = [p for p in pending if step is None or p["step"] == step]
     if not chosen:
         steps = ", ".join(sorted({p["step"] for p in pending})) or "none"
@@ -138,17 +145,17 @@ async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalo
 
     record = index.get(run_id)
     recipe = Recipe.model_validate(record.recipe)
-    index.update(run_id, RunState.RUNNING)
+    index.claim(record)
     config = {"configurable": {"thread_id": run_id}}
     try:
         async with open_checkpointer() as saver:
-            graph, _ = recipe.build(saver, catalog or Catalog.load())
+            graph, _ = recipe.build(saver, catalog or recipe.load_catalog())
             with workflow(record.pipeline, run_id=run_id):
                 result: dict[str, Any] = await graph.ainvoke(graph_input, config)
     except HybridGraphError as exc:
         index.update(run_id, RunState.FAILED, exc.message)
         raise
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, asyncio.CancelledError):  # Ctrl-C arrives as a cancellation
         index.update(run_id, RunState.INTERRUPTED, "stopped by the user")
         raise
     except Exception as exc:
@@ -184,10 +191,8 @@ async def _pending(record: RunRecord, catalog: Catalog) -> list[dict[str, Any]]:
 
 async def _reachable(recipe: Recipe, catalog: Catalog) -> list[str]:
     from hybridgraph.models.availability import check_all
-    from hybridgraph.policies import Policy
 
-    policy = Policy.load(recipe.policy)
-    names = list(recipe.endpoints or (policy.local_endpoint, policy.cloud_endpoint))
+    names = recipe.endpoints()
     ready = await check_all([catalog.resolve(n) for n in names])
     return [name for name, availability in zip(names, ready, strict=True) if availability.ready]
 

@@ -41,7 +41,7 @@ class CrossCheck:
         """Writes ``answer``, ``answer_zone``, ``verification`` and ``confidence``."""
         attempt = state.get("attempt", 0)
         current = [c for c in state.get("candidates", []) if c["attempt"] == attempt]
-        failed = {f["endpoint"] for f in state.get("faults", []) if f["attempt"] == attempt}
+        failed = {f["endpoint"] for f in state.get("faults", []) if f["attempt"] == attempt and f["outage"]}
         if failed:  # the failed side counts as unreachable from now on
             state = {**state, "reachable": [e for e in state.get("reachable", []) if e not in failed]}
         if not current:

@@ -16,10 +16,18 @@ from hybridgraph.agents.consultant import CloudConsultantAgent
 from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.solver import LocalSolverAgent
 from hybridgraph.agents.tasks import Task
-from hybridgraph.errors import ConfigError, EgressBlocked, ModelError
+from hybridgraph.errors import (
+    CircuitOpenError,
+    ConfigError,
+    CredentialsError,
+    EgressBlocked,
+    ModelError,
+    ModelNotPulledError,
+)
 from hybridgraph.graphs.economics import Budget, economics
 from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
+from hybridgraph.models.resilient import transient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
 from hybridgraph.state import Candidate, Fault, NodeName, RunState, Verification
@@ -81,18 +89,31 @@ class Dispatch:
 
 
 def fault_update(state: RunState, endpoint: str, exc: ModelError | EgressBlocked) -> dict[str, Any]:
-    """The state update for a failed model step: the fault (type and message, no content) and the
-    endpoint dropped from ``reachable``."""
+    """The state update for a failed model step: the fault (type and message, no content). An
+    endpoint that is out of use drops out of ``reachable``; a request that failed on a working
+    endpoint (too long for its context, no valid JSON, a client error) counts as a checked
+    answer that needs escalation, so the policy moves on and attempts stay bounded."""
+    outage = isinstance(exc, EgressBlocked | CircuitOpenError | ModelNotPulledError | CredentialsError) or transient(
+        exc
+    )
+    route = state.get("route", {})
     fault = Fault(
-        step=str(state.get("route", {}).get("step", "")) or "answer",
+        step=str(route.get("step") or "answer"),
         endpoint=endpoint,
         error=type(exc).__name__,
         message=exc.message,
         attempt=state.get("attempt", 0),
+        outage=outage,
     )
     mark_error(trace.get_current_span(), exc)
-    reachable = [e for e in state.get("reachable", []) if e != endpoint]
-    return {"fault": fault, "faults": [fault], "reachable": reachable}
+    if outage:
+        return {
+            "fault": fault,
+            "faults": [fault],
+            "reachable": [e for e in state.get("reachable", []) if e != endpoint],
+        }
+    verification = Verification(verdict=Verdict.ESCALATE.value, score=0.0, reasons=[f"{fault['error']}: {exc.message}"])
+    return {"fault": fault, "faults": [fault], "verification": verification, "checked": state.get("checked", 0) + 1}
 
 
 def after_call(state: RunState) -> str:

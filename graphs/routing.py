@@ -56,7 +56,7 @@ class RouteNode:
             rule=decision.rule,
             reason=decision.reason,
         )
-        record = decision_dict(decision, attempt)
+        record = {**decision_dict(decision, attempt), "step": self.step}
         return {"route": record, "routes": [record], "attempt": attempt}
 
     def features(self, state: RunState, attempt: int) -> StepFeatures:
@@ -81,6 +81,7 @@ class RouteNode:
             day_tokens_left=day_tokens,
             reachable=frozenset(reachable) if reachable is not None else None,
             approved=bool(state.get("approved", False)),
+            has_answer=bool(state.get("answer")),
         )
 
 

@@ -8,9 +8,10 @@ clock, no OpenTelemetry). After the first rule that fires, three guards apply, i
 2. **budget**: an action that would spend money with no USD or tokens left becomes ``local``;
 3. **reachability** (graceful degradation): an action whose non-local endpoint is unreachable
    ``keep``s the answer in hand for review, or degrades to ``local`` when there is none yet. When
-   the local endpoint is unreachable, the step escalates only as far as its sensitivity allows:
-   public and internal data go to the cloud pseudonymised, confidential data after a person's
-   approval, and restricted data stops the run (``deny``, with the reason).
+   the local endpoint is unreachable, the step escalates only as far as its sensitivity and the
+   policy's ``local_fallback`` allow: public and internal data go to the cloud pseudonymised
+   (after a person's approval when ``local_fallback: human``), confidential data after a
+   person's approval, and restricted data stops the run (``deny``, with the reason).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class RulePolicy(RoutingPolicy):
     def _unreachable(self, decision: RouteDecision, f: StepFeatures) -> RouteDecision:
         local, rule = self.policy.local_endpoint, "guard:unreachable"
         if decision.target is not Action.LOCAL:
-            if f.verdict is not None:
+            if f.has_answer:
                 reason = f"'{decision.endpoint}' is unreachable: the answer in hand is kept for review"
                 return RouteDecision(Action.KEEP, None, None, rule, reason)
             if f.can_reach(local):
@@ -105,8 +106,9 @@ class RulePolicy(RoutingPolicy):
         if level is Sensitivity.RESTRICTED or not f.can_reach(cloud) or _out_of_budget(f):
             why = "restricted data may not leave" if level is Sensitivity.RESTRICTED else "no other endpoint is usable"
             return RouteDecision(Action.DENY, None, None, rule, f"'{local}' is unreachable and {why}")
-        if level is Sensitivity.CONFIDENTIAL and not f.approved:
-            reason = f"'{local}' is unreachable: sending confidential data (pseudonymised) needs approval"
+        asks = level is Sensitivity.CONFIDENTIAL or self.policy.local_fallback == "human"
+        if asks and not f.approved:
+            reason = f"'{local}' is unreachable: sending {level.value} data (pseudonymised) needs approval"
             return RouteDecision(Action.HUMAN, None, None, rule, reason)
         reason = f"'{local}' is unreachable: {level.value} data goes to '{cloud}' pseudonymised"
         return RouteDecision(Action.CLOUD_REDACTED, cloud, self.zones[cloud], rule, reason)

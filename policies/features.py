@@ -34,6 +34,7 @@ class StepFeatures:
     latency_budget_ms: float | None = None
     reachable: frozenset[str] | None = None
     approved: bool = False
+    has_answer: bool = False
 
     def __post_init__(self) -> None:
         # Plain strings ("restricted") become the enums, so no comparison can miss them.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -102,6 +102,12 @@ class Policy(BaseModel):
     cloud_endpoint: str = Field(default="cloud-gpt", description="endpoint of cloud_redacted and parallel")
     rules: tuple[Rule, ...] = ()
     default: Action | None = Field(default=None, description="the action when no rule fires")
+    local_fallback: Literal["cloud", "human"] = Field(
+        default="cloud",
+        description="when the local endpoint is unreachable: public and internal data go to the cloud "
+        "pseudonymised ('cloud'), or only after a person approves ('human'); confidential data always "
+        "needs approval, and restricted data never leaves",
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Policy:

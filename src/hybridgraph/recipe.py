@@ -5,6 +5,7 @@ Validating a recipe imports nothing heavy; building one loads the agents and mod
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,12 +22,33 @@ class Recipe(BaseModel):
 
     pattern: Literal["cascade", "parallel", "split"] = "cascade"
     category: str = Field(description="the clause category to find, e.g. 'Cap on Liability'")
-    policy: str = Field(default="balanced", description="a preset name or a policy YAML file")
-    endpoints: tuple[str, ...] = Field(default=(), description="catalog endpoints; default: the policy's two")
+    policy: str = Field(default="balanced", description="a preset name or the absolute path of a policy file")
+    catalog: str | None = Field(default=None, description="the absolute path of an extra catalog file, if any")
     samples: int = Field(default=1, ge=1, le=8)
 
+    @classmethod
+    def of(cls, pattern: str, category: str, policy: str, catalog: Path | None = None, samples: int = 1) -> Recipe:
+        """A recipe with file paths made absolute, so any directory can resume the run."""
+        from hybridgraph.policies import PRESETS
+
+        policy = policy if policy in PRESETS else str(Path(policy).resolve())
+        where = str(catalog.resolve()) if catalog else None
+        fields = {"pattern": pattern, "category": category, "policy": policy, "catalog": where, "samples": samples}
+        return cls.model_validate(fields)
+
+    def load_catalog(self) -> Catalog:
+        """The catalog the run was started with (the shipped one, the home's, and its extra file)."""
+        return Catalog.load(self.catalog)
+
+    def endpoints(self) -> list[str]:
+        """The policy's local and cloud endpoints: the run's model clients."""
+        from hybridgraph.policies import Policy
+
+        policy = Policy.load(self.policy)
+        return [policy.local_endpoint, policy.cloud_endpoint]
+
     def build(self, checkpointer: Any, catalog: Catalog) -> tuple[Any, list[str]]:
-        """The compiled graph, and the endpoints it has clients for."""
+        """The compiled graph, and the endpoints it has clients for (the policy's two)."""
         from hybridgraph.agents.redactor import RedactorAgent
         from hybridgraph.graphs.cascade import cascade
         from hybridgraph.graphs.parallel import parallel
@@ -36,7 +58,7 @@ class Recipe(BaseModel):
         from hybridgraph.tools.pii.vault_store import VaultStore
 
         policy = Policy.load(self.policy)
-        names = list(self.endpoints or (policy.local_endpoint, policy.cloud_endpoint))
+        names = [policy.local_endpoint, policy.cloud_endpoint]
         clients = [open_model(catalog.resolve(name), catalog=catalog) for name in names]
         builder = {"cascade": cascade, "parallel": parallel, "split": split}[self.pattern]
         graph = builder(

@@ -12,11 +12,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BreakerSettings", "BreakerState", "CircuitBreaker", "Resilience", "RetrySettings", "breaker_for"]
+__all__ = [
+    "BreakerSettings",
+    "BreakerState",
+    "CircuitBreaker",
+    "Permit",
+    "Resilience",
+    "RetrySettings",
+    "breaker_for",
+]
 
 
 class RetrySettings(BaseModel):
@@ -61,8 +70,17 @@ class BreakerState(StrEnum):
     HALF_OPEN = "half_open"
 
 
+@dataclass(frozen=True)
+class Permit:
+    """Leave to make one call; ``probe`` marks the one call that tests a half-open circuit."""
+
+    probe: bool = False
+
+
 class CircuitBreaker:
-    """Counts failures in a sliding window and fails calls fast while the circuit is open."""
+    """Counts failures in a sliding window and fails calls fast while the circuit is open. Only
+    the probe's outcome moves a half-open circuit; calls that started before it opened count
+    for nothing once it is open."""
 
     def __init__(self, settings: BreakerSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings, self.clock = settings, clock
@@ -77,43 +95,45 @@ class CircuitBreaker:
         with self._lock:
             return self._state()
 
-    def acquire(self) -> float | None:
-        """Ask to make a call: ``None`` if it may go ahead, else the seconds until it may
-        (0 while another call is probing a half-open circuit)."""
+    def acquire(self) -> Permit | float:
+        """Ask to make a call: a ``Permit``, or the seconds until one may be given (0 while
+        another call probes a half-open circuit)."""
         with self._lock:
             state = self._state()
             if state is BreakerState.CLOSED:
-                return None
+                return Permit()
             if state is BreakerState.HALF_OPEN and not self._probing:
                 self._probing = True
-                return None
+                return Permit(probe=True)
             opened = self._opened_at if self._opened_at is not None else self.clock()
             return max(0.0, opened + self.settings.cooldown_s - self.clock())
 
-    def success(self) -> None:
-        """A call succeeded: a probe closes the circuit."""
+    def success(self, permit: Permit) -> None:
+        """A call succeeded: the probe's success closes the circuit."""
         with self._lock:
-            if self._probing or self._opened_at is not None:
+            if permit.probe:
                 self._failures.clear()
-            self._opened_at, self._probing = None, False
+                self._opened_at, self._probing = None, False
 
-    def failure(self) -> None:
-        """A call failed: a failed probe re-opens the circuit; enough failures in the window open it."""
+    def failure(self, permit: Permit) -> None:
+        """A call failed: the probe's failure re-opens the circuit; while closed, enough failures
+        within the window open it."""
         with self._lock:
             now = self.clock()
-            if self._probing:
+            if permit.probe:
                 self._opened_at, self._probing = now, False
-                return
-            self._failures.append(now)
-            while self._failures and self._failures[0] <= now - self.settings.window_s:
-                self._failures.popleft()
-            if len(self._failures) >= self.settings.failures:
-                self._opened_at = now
+            elif self._opened_at is None:
+                self._failures.append(now)
+                while self._failures and self._failures[0] <= now - self.settings.window_s:
+                    self._failures.popleft()
+                if len(self._failures) >= self.settings.failures:
+                    self._opened_at = now
 
-    def release(self) -> None:
+    def release(self, permit: Permit) -> None:
         """A call ended without a verdict on the endpoint (cancelled, or a bad request)."""
         with self._lock:
-            self._probing = False
+            if permit.probe:
+                self._probing = False
 
     def _state(self) -> BreakerState:
         if self._opened_at is None:

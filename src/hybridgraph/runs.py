@@ -96,6 +96,20 @@ class RunIndex:
                 (state.value, detail, time.time(), os.getpid(), run_id),
             )
 
+    def claim(self, record: RunRecord) -> None:
+        """Mark ``record``'s run as running in this process, unless another process changed it since
+        ``record`` was read (two ``resume`` or ``approve`` calls at once): then a clear error."""
+        with self._db() as db:
+            claimed = db.execute(
+                "UPDATE runs SET state = ?, pid = ?, updated = ? WHERE run_id = ? AND pid = ? AND updated = ?",
+                (RunState.RUNNING.value, os.getpid(), time.time(), record.run_id, record.pid, record.updated),
+            ).rowcount
+        if not claimed:
+            raise ConfigError(
+                f"run {record.run_id} was taken up by another process just now",
+                fix="see where it stands with: hybridgraph runs",
+            )
+
     def get(self, run_id: str) -> RunRecord:
         """One run; a clear error naming ``hybridgraph runs`` if there is none."""
         with self._db() as db:

@@ -65,13 +65,15 @@ class Candidate(TypedDict):
 
 class Fault(TypedDict):
     """A step that could not be done as routed: which endpoint (or tool) failed, how (the error's
-    type and message, which never hold content), and at which attempt."""
+    type and message, which never hold content), at which attempt, and whether the endpoint is
+    out of use (down, circuit open, no credentials, payload blocked) or just failed this request."""
 
     step: str
     endpoint: str
     error: str
     message: str
     attempt: int
+    outage: bool
 
 
 class Verification(TypedDict):

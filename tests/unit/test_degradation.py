@@ -134,3 +134,39 @@ async def test_parallel_with_the_cloud_down_keeps_the_local_answer_for_review() 
     result = await graph.ainvoke({"document": DOCUMENT})
     assert result["status"] == "needs_review" and result["answer_zone"] == "local"
     assert result["reachable"] == ["local"]
+
+
+async def test_a_failed_request_on_a_working_endpoint_escalates_without_dropping_it() -> None:
+    from hybridgraph.errors import ContextOverflowError
+
+    _, cloud, clients = models(down(ContextOverflowError), lambda r: answer(True, CLAUSE))
+    result = await run(clients)
+    assert result["faults"][0]["error"] == "ContextOverflowError" and not result["faults"][0]["outage"]
+    assert "local" in result["reachable"]  # the local endpoint is still up
+    assert result["routes"][1]["rule"] == "escalate" and len(cloud.calls) == 1
+
+
+def test_keep_needs_an_answer_in_hand() -> None:
+    from hybridgraph.policies import Verdict
+
+    features: dict[str, Any] = {
+        "step": "answer",
+        "task": "extract",
+        "reachable": frozenset({"local"}),
+        "verdict": Verdict.ESCALATE,
+    }
+    rules = [{"id": "escalate", "when": {"verdict": ["escalate"]}, "action": "cloud_redacted"}]
+    assert engine(rules).decide(StepFeatures(**features, has_answer=True)).target is Action.KEEP
+    assert engine(rules).decide(StepFeatures(**features)).target is Action.LOCAL  # nothing to keep: go local
+
+
+def test_local_fallback_human_asks_before_internal_data_leaves() -> None:
+    policy = RulePolicy(
+        policy_of("strictish", [{"id": "local", "action": "local"}]).model_copy(update={"local_fallback": "human"}),
+        ZONES,
+        frozenset({"cloud"}),
+    )
+    down_local = StepFeatures(step="answer", task="extract", reachable=frozenset({"cloud"}))
+    assert policy.decide(down_local).target is Action.HUMAN
+    approved = StepFeatures(step="answer", task="extract", reachable=frozenset({"cloud"}), approved=True)
+    assert policy.decide(approved).target is Action.CLOUD_REDACTED

@@ -18,7 +18,7 @@ from hybridgraph.errors import (
 from hybridgraph.models import ChatRequest, FunctionModel, StreamChunk
 from hybridgraph.models.base import retry_after_s
 from hybridgraph.models.resilient import BreakerModel, RetryingModel, transient
-from hybridgraph.resilience import BreakerSettings, BreakerState, CircuitBreaker, RetrySettings
+from hybridgraph.resilience import BreakerSettings, BreakerState, CircuitBreaker, Permit, RetrySettings
 
 REQUEST = ChatRequest.from_prompt("hello")
 
@@ -112,24 +112,32 @@ def test_breaker_opens_after_failures_in_the_window_then_probes() -> None:
     clock = Clock()
     breaker = CircuitBreaker(BreakerSettings(failures=3, window_s=10, cooldown_s=5), clock=clock)
     for _ in range(2):
-        assert breaker.acquire() is None
-        breaker.failure()
+        permit = breaker.acquire()
+        assert permit == Permit()
+        breaker.failure(permit)
     clock.now += 11  # the first two fall out of the window
-    breaker.failure()
+    breaker.failure(Permit())
     assert breaker.state is BreakerState.CLOSED
-    breaker.failure()
-    breaker.failure()
+    late = Permit()  # a call that started while the circuit was closed
+    breaker.failure(Permit())
+    breaker.failure(Permit())
     assert breaker.state is BreakerState.OPEN and breaker.acquire() == pytest.approx(5.0)
+    breaker.success(late)  # a late success does not close it
+    breaker.failure(late)  # nor does a late failure stretch the cooldown
     clock.now += 5
     assert breaker.state is BreakerState.HALF_OPEN
-    assert breaker.acquire() is None  # the probe
+    probe = breaker.acquire()
+    assert probe == Permit(probe=True)
     assert breaker.acquire() == 0.0  # others wait while it probes
-    breaker.failure()
+    breaker.release(Permit())  # another call's bad request does not free the probe slot
+    assert breaker.acquire() == 0.0
+    breaker.failure(probe)
     assert breaker.state is BreakerState.OPEN
     clock.now += 5
-    assert breaker.acquire() is None
-    breaker.success()
-    assert breaker.state is BreakerState.CLOSED and breaker.acquire() is None
+    probe = breaker.acquire()
+    assert probe == Permit(probe=True)
+    breaker.success(probe)
+    assert breaker.state is BreakerState.CLOSED and breaker.acquire() == Permit()
 
 
 async def test_open_circuit_fails_fast_and_is_not_retried() -> None:
@@ -139,7 +147,7 @@ async def test_open_circuit_fails_fast_and_is_not_retried() -> None:
     with pytest.raises(CircuitOpenError) as caught:
         await client.complete(REQUEST)
     assert len(model.calls) == 2  # the third attempt met the open circuit, and that ended it
-    assert "circuit is open" in caught.value.message and caught.value.retry_in_s > 29
+    assert "fail fast" in caught.value.message and caught.value.retry_in_s > 29
 
 
 async def test_rate_limits_do_not_open_the_circuit() -> None:

@@ -28,37 +28,21 @@ def run_command(
     document: Annotated[str, typer.Argument(help="a PDF, DOCX, HTML, Markdown or text file; '-' reads stdin")],
     category: Annotated[str, typer.Option("--category", "-c", help="the clause to find")] = "Cap on Liability",
     policy: Annotated[str, typer.Option("--policy", "-p", help="a preset or a policy YAML file")] = "balanced",
-    endpoint: Annotated[
-        list[str] | None, typer.Option("--endpoint", "-e", help="catalog endpoint (repeat); default: the policy's")
-    ] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, max=8, help="local answers to compare")] = 1,
     as_json: JsonOption = False,
     catalog_file: CatalogOption = None,
 ) -> None:
     """Run a routing pattern on a document, durably (resumable after a pause or a crash)."""
-    from pydantic import ValidationError
-
-    from hybridgraph.catalog import Catalog
     from hybridgraph.errors import ConfigError
     from hybridgraph.recipe import Recipe
 
-    try:
-        recipe = Recipe.model_validate(
-            {
-                "pattern": pattern,
-                "category": category,
-                "policy": policy,
-                "endpoints": endpoint or (),
-                "samples": samples,
-            }
-        )
-    except ValidationError:
-        raise ConfigError(f"unknown pattern '{pattern}'", fix="use cascade, parallel or split") from None
+    if pattern not in ("cascade", "parallel", "split"):
+        raise ConfigError(f"unknown pattern '{pattern}'", fix="use cascade, parallel or split")
+    recipe = Recipe.of(pattern, category, policy, catalog_file, samples)
     text, name = _read(document)
-    catalog = Catalog.load(catalog_file)
     from hybridgraph.graphs.durable import start_run
 
-    outcome = asyncio.run(start_run(recipe, text, name, catalog=catalog))
+    outcome = asyncio.run(start_run(recipe, text, name))
     _report(outcome, as_json)
 
 
@@ -109,7 +93,7 @@ def approve_command(
             comment=comment,
             answer=answer,
             step=step,
-            catalog=Catalog.load(catalog_file),
+            catalog=Catalog.load(catalog_file) if catalog_file else None,
         )
     )
     _report(outcome, as_json)
@@ -128,7 +112,8 @@ def resume_command(
     RunIndex().get(run_id)  # an unknown run is a quick, clear error
     from hybridgraph.graphs.durable import resume_run
 
-    _report(asyncio.run(resume_run(run_id, catalog=Catalog.load(catalog_file))), as_json)
+    catalog = Catalog.load(catalog_file) if catalog_file else None  # default: the run's own catalog
+    _report(asyncio.run(resume_run(run_id, catalog=catalog)), as_json)
 
 
 def _read(document: str) -> tuple[str, str]:

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from hybridgraph.errors import (
     CircuitOpenError,
@@ -26,7 +33,7 @@ from hybridgraph.errors import (
     RateLimitedError,
 )
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, WrappedModel
-from hybridgraph.resilience import CircuitBreaker, RetrySettings, breaker_for
+from hybridgraph.resilience import CircuitBreaker, Permit, RetrySettings, breaker_for
 
 __all__ = ["BreakerModel", "RetryingModel", "resilient", "transient"]
 
@@ -57,44 +64,44 @@ class BreakerModel(WrappedModel):
 
     async def complete(self, request: ChatRequest) -> Completion:
         """Call through the breaker."""
-        self._enter()
+        permit = self._enter()
         try:
             completion = await self.inner.complete(request)
         except BaseException as exc:
-            self._leave(exc)
+            self._leave(permit, exc)
             raise
-        self.breaker.success()
+        self.breaker.success(permit)
         return completion
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
         """Stream through the breaker; a stream that breaks counts as a failure."""
-        self._enter()
+        permit = self._enter()
         try:
             async for chunk in self.inner.stream(request):
                 yield chunk
         except BaseException as exc:
-            self._leave(exc)
+            self._leave(permit, exc)
             raise
-        self.breaker.success()
+        self.breaker.success(permit)
 
-    def _enter(self) -> None:
-        wait = self.breaker.acquire()
-        if wait is None:
-            return
+    def _enter(self) -> Permit:
+        permit = self.breaker.acquire()
+        if isinstance(permit, Permit):
+            return permit
         settings = self.breaker.settings
         raise CircuitOpenError(
-            f"endpoint '{self.name}' failed {settings.failures} times within {settings.window_s:g}s, "
-            "so its circuit is open and calls fail fast",
-            fix=f"one test call goes through in {wait:.0f}s; check the endpoint with `hybridgraph models`",
+            f"endpoint '{self.name}' kept failing (the circuit opens after {settings.failures} failures within "
+            f"{settings.window_s:g}s, and a failed test call keeps it open), so calls fail fast",
+            fix=f"one test call goes through in {permit:.0f}s; check the endpoint with `hybridgraph models`",
             endpoint=self.name,
-            retry_in_s=wait,
+            retry_in_s=permit,
         )
 
-    def _leave(self, exc: BaseException) -> None:
+    def _leave(self, permit: Permit, exc: BaseException) -> None:
         if transient(exc) and not isinstance(exc, RateLimitedError):
-            self.breaker.failure()
+            self.breaker.failure(permit)
         else:
-            self.breaker.release()
+            self.breaker.release(permit)
 
 
 class RetryingModel(WrappedModel):
@@ -106,8 +113,9 @@ class RetryingModel(WrappedModel):
     ) -> None:
         super().__init__(inner)
         self.settings, self.sleep = settings, sleep
-        self._backoff = wait_exponential_jitter(
-            multiplier=settings.initial_s, max=settings.max_s, jitter=settings.jitter_s
+        # initial_s, 2 x initial_s, ... up to max_s, plus up to jitter_s at random (any tenacity >= 8.2)
+        self._backoff = wait_exponential(multiplier=settings.initial_s, max=settings.max_s) + wait_random(
+            0, settings.jitter_s
         )
 
     async def complete(self, request: ChatRequest) -> Completion:

@@ -86,6 +86,8 @@ class RulePolicy(RoutingPolicy):
             decision = self._local(decision, "guard:restricted-local", "restricted data never leaves the local zone")
         elif decision.endpoint in self.priced and _out_of_budget(f):
             decision = self._local(decision, "guard:budget", "the budget is spent: no further escalation")
+        if decision.target is Action.PARALLEL and not f.can_reach(self.policy.local_endpoint):
+            return self._without_local(f)  # no local side to cross-check with
         if decision.endpoint is None or decision.target is Action.QUEUE or f.can_reach(decision.endpoint):
             return decision
         return self._unreachable(decision, f)

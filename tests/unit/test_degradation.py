@@ -170,3 +170,13 @@ def test_local_fallback_human_asks_before_internal_data_leaves() -> None:
     assert policy.decide(down_local).target is Action.HUMAN
     approved = StepFeatures(step="answer", task="extract", reachable=frozenset({"cloud"}), approved=True)
     assert policy.decide(approved).target is Action.CLOUD_REDACTED
+
+
+def test_parallel_without_a_local_side_escalates_as_sensitivity_allows() -> None:
+    rules = [{"id": "both", "action": "parallel"}]
+    features = StepFeatures(step="answer", task="extract", reachable=frozenset({"cloud"}))
+    assert engine(rules).decide(features).target is Action.CLOUD_REDACTED
+    restricted = StepFeatures(
+        step="answer", task="extract", sensitivity=Sensitivity.RESTRICTED, reachable=frozenset({"cloud"})
+    )
+    assert engine(rules).decide(restricted).target is Action.DENY

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from langgraph.errors import EmptyInputError
+
 from hybridgraph.catalog import Catalog
 from hybridgraph.errors import ConfigError, HybridGraphError
 from hybridgraph.recipe import Recipe
@@ -90,12 +92,7 @@ async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
         graph, _ = recipe.build(saver, catalog)
         config = {"configurable": {"thread_id": record.run_id}}
         snapshot = await graph.aget_state(config)
-        if not snapshot.values:
-            raise ConfigError(
-                f"run {record.run_id} failed before its first step, so there is nothing to resume",
-                fix="start it again with: hybridgraph run",
-            )
-        if snapshot.next:  # it stopped inside a step: continuing re-runs that step
+        if not snapshot.values or snapshot.next:  # no state yet (see _drive), or it stopped inside a step
             return
         reachable = await _reachable(recipe, catalog)
         if not reachable:
@@ -152,6 +149,10 @@ async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalo
             graph, _ = recipe.build(saver, catalog or recipe.load_catalog())
             with workflow(record.pipeline, run_id=run_id):
                 result: dict[str, Any] = await graph.ainvoke(graph_input, config)
+    except EmptyInputError:  # killed before its first checkpoint: there is no state to go on from
+        detail = "it stopped before its first step"
+        index.update(run_id, RunState.FAILED, detail)
+        raise ConfigError(f"run {run_id} {detail}, so there is nothing to resume", fix="start it again") from None
     except HybridGraphError as exc:
         index.update(run_id, RunState.FAILED, exc.message)
         raise

@@ -47,3 +47,15 @@ def test_a_recipe_keeps_absolute_paths(tmp_path: Path, monkeypatch: pytest.Monke
     assert recipe.policy == str(tmp_path / "mine.yaml") and recipe.catalog == str(tmp_path / "catalog.yaml")
     assert Recipe.of("split", "Audit Rights", "strict").policy == "strict"
     assert Recipe.of("split", "Audit Rights", "strict").endpoints() == ["local-smollm2", "cloud-gpt"]
+
+
+async def test_a_run_killed_before_its_first_checkpoint_is_not_resumed(tmp_path: Path) -> None:
+    from hybridgraph.graphs.durable import resume_run
+
+    index = RunIndex(tmp_path / "runs.sqlite")
+    index.start("early", "cascade", "c.txt", Recipe.of("cascade", "Audit Rights", "balanced").model_dump(mode="json"))
+    with index._db() as db:  # as if its process had died right away
+        db.execute("UPDATE runs SET state = 'interrupted' WHERE run_id = 'early'")
+    with pytest.raises(ConfigError, match="stopped before its first step"):
+        await resume_run("early", index=index)
+    assert index.get("early").state is RunState.FAILED

@@ -40,6 +40,9 @@ class RetrySettings(BaseModel):
     max_retry_after_s: float = Field(
         default=60.0, ge=0, description="a longer Retry-After is not waited for: the call fails as rate-limited"
     )
+    deadline_s: float | None = Field(
+        default=None, gt=0, description="no retry starts once this long has passed since the first try"
+    )
 
 
 class BreakerSettings(BaseModel):

@@ -221,3 +221,17 @@ async def test_closing_a_stream_early_is_not_a_failure() -> None:
         break
     await stream.aclose()
     assert breaker.state is BreakerState.CLOSED
+
+
+async def test_no_retry_starts_after_the_deadline() -> None:
+    import asyncio
+
+    async def slow(_: ChatRequest) -> str:
+        await asyncio.sleep(0.15)
+        raise unreachable()
+
+    model = FunctionModel(slow, name="slow")
+    settings = RetrySettings(attempts=10, initial_s=0, jitter_s=0, deadline_s=0.4)
+    with pytest.raises(EndpointUnreachableError):
+        await RetryingModel(model, settings).complete(REQUEST)
+    assert 2 <= len(model.calls) <= 4  # not all ten

@@ -21,6 +21,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
+    stop_after_delay,
     wait_exponential,
     wait_random,
 )
@@ -134,8 +135,11 @@ class RetryingModel(WrappedModel):
                     yield chunk
 
     def _retrying(self) -> AsyncRetrying:
+        stop: Any = stop_after_attempt(self.settings.attempts)
+        if self.settings.deadline_s is not None:
+            stop = stop | stop_after_delay(self.settings.deadline_s)
         return AsyncRetrying(
-            stop=stop_after_attempt(self.settings.attempts),
+            stop=stop,
             wait=self._wait,
             retry=retry_if_exception(self._retryable),
             sleep=self.sleep,

@@ -2,10 +2,11 @@
 real values back into an answer.
 
 As a LangGraph node it reads ``document`` and writes ``redacted``, the document's and each
-chunk's sensitivity, entity counts and warnings. Its ``restore`` node reads ``answer`` (from
-any model, written with placeholders) and writes ``restored`` and the placeholders it could not
-restore. Real values stay in the run's vault: in memory by default, or in a ``VaultStore``
-(encrypted files) when a run must survive a restart.
+chunk's sensitivity, entity counts and warnings. A ``sensitivity_floor`` in the state (an
+excerpt of a document keeps at least the level of the text it came from) raises the level.
+Its ``restore`` node reads ``answer`` (from any model, written with placeholders) and writes
+``restored`` and the placeholders it could not restore. Real values stay in the run's vault:
+in memory by default, or in a ``VaultStore`` (encrypted files) when a run must survive a restart.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class RedactorAgent:
         if self.store is not None:
             self.store.save(run_id, vault)
         verdict = classify(text, findings, self.rules)
+        level = max(verdict.level, state.get("sensitivity_floor", verdict.level), key=lambda s: s.rank)
         chunks = [
             ChunkLevel(start=c.start, end=c.end, sensitivity=c.level, reasons=list(c.reasons))
             for c in classify_chunks(text, findings, self.rules)
@@ -66,8 +68,8 @@ class RedactorAgent:
         return {
             "run_id": run_id,
             "redacted": redacted,
-            "sensitivity": verdict.level,
-            "sensitivity_reasons": list(verdict.reasons),
+            "sensitivity": level,
+            "sensitivity_reasons": list(verdict.reasons) + ([] if level is verdict.level else ["the document's level"]),
             "chunks": chunks,
             "entity_counts": dict(Counter(f.entity_type for f in findings)),
             "warnings": list(verdict.warnings),

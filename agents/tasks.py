@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Task", "clause_task"]
+__all__ = ["Task", "clause_task", "judge_task"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Task:
     complexity: float = 0.5
     system: str = "You review business documents. Answer with a json object only."
     examples: tuple[str, ...] = field(default=())
+    #: Answer values that mean "not sure" (e.g. ``("status", "needs_review")``): the verifier
+    #: asks for escalation on them, so the policy decides whether a bigger model should look.
+    unsure: tuple[tuple[str, str], ...] = ()
 
     def prompt(self, text: str, label: str = "Document") -> str:
         """The user message: the instruction, then the text it applies to."""
@@ -60,4 +63,36 @@ def clause_task(category: str, query: str = "", complexity: float = 0.5) -> Task
         quote_fields=("quote",),
         query=query or category,
         complexity=complexity,
+    )
+
+
+def judge_task(category: str, rules: list[tuple[str, str]], query: str = "", complexity: float = 0.6) -> Task:
+    """Judge a clause of ``category`` against ``rules`` (id, wording) and market practice:
+    compliant, violation (naming the rule) or needs_review (unsure, which asks for escalation)."""
+    ids = [rule_id for rule_id, _ in rules]
+    schema = {
+        "type": "object",
+        "properties": {
+            "status": {"enum": ["compliant", "violation", "needs_review"]},
+            "rule": {"enum": [*ids, ""]},
+            "explanation": {"type": "string", "maxLength": 400},
+        },
+        "required": ["status", "rule", "explanation"],
+        "additionalProperties": False,
+    }
+    listed = "\n".join(f"- {rule_id}: {text.lower()}" for rule_id, text in rules) or "- (no company rule applies)"
+    instruction = (
+        f"judge this {category.lower()} clause of a supplier contract for the buyer, against the company rules "
+        "below and against common market practice. answer as a json object with keys status (compliant, "
+        'violation, or needs_review when unsure), rule (the id of the rule the clause breaks, or "") and '
+        f"explanation (one short sentence).\n\nrules:\n{listed}"
+    )
+    return Task(
+        name=f"judge-{category.lower().replace(' ', '-')}",
+        kind="classify",
+        instruction=instruction,
+        schema=schema,
+        query=query or category,
+        complexity=complexity,
+        unsure=(("status", "needs_review"),),
     )

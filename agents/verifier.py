@@ -6,6 +6,7 @@ Checks, each one a reason when it fails:
   text the answering model saw: the document for a local answer, the pseudonymised text for
   a cloud answer (so placeholders match);
 - **consistency**: ``found: false`` comes without a quote, and ``found: true`` with one;
+- **unsure**: an answer value the task marks as "not sure" (``Task.unsure``) asks for escalation;
 - **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person;
 - **second opinion** (optional): another local model is asked whether the quote answers the
   task; a "no" turns an accepted answer into an escalation.
@@ -109,6 +110,9 @@ def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: b
         else:
             reasons.append("consistency: 'found' and the quote disagree")
     verdict = Verdict.ACCEPT if passed == checks else Verdict.ESCALATE
+    unsure = [f"{k}: {v}" for k, v in task.unsure if isinstance(value, dict) and value.get(k) == v]
+    if verdict is Verdict.ACCEPT and unsure:
+        return Verification(verdict=Verdict.ESCALATE.value, score=0.5, reasons=[f"unsure: {unsure[0]}"])
     if verdict is Verdict.ACCEPT and high_risk_needs_human and isinstance(value, dict) and value.get("risk") == "high":
         verdict, reasons = Verdict.NEEDS_HUMAN, ["rules: a high-risk finding needs a person's review"]
     return Verification(verdict=verdict.value, score=passed / checks, reasons=reasons)

@@ -45,7 +45,7 @@ def split(
 ) -> Any:
     """A compiled split graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    graph = parts.graph(policy, pause=checkpointer is not None)
+    graph = parts.graph(policy, pause=checkpointer not in (None, False))
     graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)

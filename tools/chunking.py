@@ -25,9 +25,10 @@ __all__ = ["JOIN_CHARS", "Chunk", "join_chunks", "split_contract", "split_plain"
 #: Neighbouring contract chunks are joined up to this size (see ``join_chunks``).
 JOIN_CHARS = 1200
 
-# A numbered heading at a line start: "12.", "12.3", "ARTICLE V", "Section 4.1", "§ 7".
+# A numbered heading at a line start: "12.", "12.3", "ARTICLE V", "Section 4.1", "§ 7", also as a
+# Markdown heading ("## 3. Fees").
 _SECTION = re.compile(
-    r"(?m)^[ \t]*(?:(?:ARTICLE|Article|SECTION|Section|§)[ \t]*[\dIVXLC]+(?:\.\d{1,2})*\.?"
+    r"(?m)^[ \t]*(?:#{1,6}[ \t]+)?(?:(?:ARTICLE|Article|SECTION|Section|§)[ \t]*[\dIVXLC]+(?:\.\d{1,2})*\.?"
     r"|\d{1,2}(?:\.\d{1,2}){0,3}\.?(?=[ \t]+[A-Z(\"]))"
 )
 # "... agreed.  4. Representations, Warranties." : a numbered heading inside a line.

@@ -1,26 +1,45 @@
 """The pieces of a text that a task is about: BM25 against the task's query, over the text's
 clause-aligned pieces. The cloud consultant sends only these (selective disclosure); the local
-solver reads only these of a long document, so a small model sees the clause, not the preamble.
+solver reads only these of a long document, so a small model sees the clause, not the preamble;
+the contract review's clause finder takes its candidates from ``rank_pieces``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hybridgraph.tools.chunking import split_contract
 from hybridgraph.tools.sparse import Bm25Encoder
 
-__all__ = ["select_excerpts"]
+__all__ = ["Piece", "rank_pieces", "select_excerpts"]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """``text[start:end]`` and how well it matches the query (the BM25 dot product)."""
+
+    start: int
+    end: int
+    score: float
+
+
+def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
+    """The clause-aligned pieces of ``text`` (about ``chars`` long) that share a word with
+    ``query``, best first (ties: earlier first)."""
+    encoder = Bm25Encoder()
+    wanted = encoder.query(query)
+    weights = dict(zip(wanted.indices, wanted.values, strict=True))
+    pieces = []
+    for chunk in split_contract(text, target=chars // 2, limit=chars):
+        vector = encoder.passage(text[chunk.start : chunk.end])
+        score = sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True))
+        if score > 0:
+            pieces.append(Piece(chunk.start, chunk.end, score))
+    return sorted(pieces, key=lambda p: (-p.score, p.start))
 
 
 def select_excerpts(text: str, query: str, count: int, chars: int) -> list[str]:
     """At most ``count`` pieces of ``text`` (about ``chars`` long) that match ``query``, best first,
     returned in text order. Pieces that share no word with the query are never chosen."""
-    encoder = Bm25Encoder()
-    wanted = encoder.query(query)
-    weights = dict(zip(wanted.indices, wanted.values, strict=True))
-    pieces = [text[c.start : c.end] for c in split_contract(text, target=chars // 2, limit=chars)]
-    scores = []
-    for i, piece in enumerate(pieces):
-        vector = encoder.passage(piece)
-        scores.append((sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True)), -i))
-    best = sorted((i for i in range(len(pieces)) if scores[i][0] > 0), key=lambda i: scores[i], reverse=True)[:count]
-    return [pieces[i] for i in sorted(best)]  # nothing that matches the task leaves at all
+    best = rank_pieces(text, query, chars)[:count]
+    return [text[p.start : p.end] for p in sorted(best, key=lambda p: p.start)]  # nothing off-task leaves

@@ -17,6 +17,7 @@ __all__ = [
     "Candidate",
     "ChunkLevel",
     "Fault",
+    "Finding",
     "ModelUse",
     "NodeName",
     "RetrievedPassage",
@@ -41,6 +42,10 @@ class NodeName(StrEnum):
     HUMAN = "human"
     QUEUE = "queue"
     FINISH = "finish"
+    FIND = "find"
+    JUDGE = "judge"
+    VERIFY_QUOTES = "verify_quotes"
+    REPORT = "report"
 
 
 class ModelUse(TypedDict):
@@ -105,6 +110,28 @@ class RetrievedPassage(TypedDict):
     score: float
 
 
+class Finding(TypedDict, total=False):
+    """One item of a review: where the document says it (a verbatim ``quote`` of
+    ``document[start:end]``), what the review decided (``status``: ``violation``, ``compliant``,
+    ``needs_review`` or ``not_found``), which rule, why, how it was decided (``route``: ``local``,
+    ``cloud`` or ``human``, and ``route_reason``), with what ``confidence``, and, when a person
+    should look at it, ``review`` says why ("" otherwise)."""
+
+    category: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    rule: str
+    severity: str
+    status: str
+    explanation: str
+    route: str
+    route_reason: str
+    confidence: float | None
+    review: str
+
+
 class RunState(TypedDict, total=False):
     """What a run knows. Warnings from every node accumulate."""
 
@@ -137,4 +164,8 @@ class RunState(TypedDict, total=False):
     human: dict[str, object]
     status: str
     economics: dict[str, object]
+    source: str
+    sensitivity_floor: Sensitivity
+    findings: list[Finding]
+    report: dict[str, object]
     warnings: Annotated[list[str], operator.add]

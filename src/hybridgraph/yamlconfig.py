@@ -22,8 +22,9 @@ __all__ = ["load_yaml_model", "validate_yaml_text"]
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_yaml_model(path: Path | str, model: type[M]) -> M:
-    """Read ``path`` and validate it as ``model``; raise ``ConfigError`` with the location."""
+def load_yaml_model(path: Path | str, model: type[M], context: dict[str, Any] | None = None) -> M:
+    """Read ``path`` and validate it as ``model``; raise ``ConfigError`` with the location.
+    ``context`` goes to pydantic's validators (``ValidationInfo.context``)."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
@@ -31,10 +32,12 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
         raise ConfigError(f"no such file: {file}", fix="check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {file}: {exc}", fix="pass a readable UTF-8 YAML file") from None
-    return validate_yaml_text(text, model, source=file)
+    return validate_yaml_text(text, model, source=file, context=context)
 
 
-def validate_yaml_text(text: str, model: type[M], *, source: Path | str = "<string>") -> M:
+def validate_yaml_text(
+    text: str, model: type[M], *, source: Path | str = "<string>", context: dict[str, Any] | None = None
+) -> M:
     """Validate YAML ``text`` as ``model``; ``source`` names it in errors."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -51,7 +54,7 @@ def validate_yaml_text(text: str, model: type[M], *, source: Path | str = "<stri
             fix=f"see the schema: {model.__name__}.model_json_schema()",
         )
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise _validation_error(exc, root, model, source) from None
 
@@ -73,19 +76,30 @@ def _syntax_error(exc: yaml.YAMLError, source: Path | str) -> ConfigError:
 def _validation_error(
     exc: ValidationError, root: yaml.Node | None, model: type[BaseModel], source: Path | str
 ) -> ConfigError:
-    errors = exc.errors()
+    errors = _innermost(exc.errors())
     # A misspelt key shows up as "extra" plus "missing"; the extra key is the one to point at.
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(first["loc"])
     node = _node_at(root, loc, at_key=first["type"] == "extra_forbidden")
     dotted = ".".join(str(p) for p in loc) or "<top level>"
-    message = f"{dotted}: {'unknown key' if first['type'] == 'extra_forbidden' else first['msg']}"
+    problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+    message = f"{dotted}: {problem}"
     fix = _fix_for(first, loc, model)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem(s))"
     line = node.start_mark.line + 1 if node is not None else None
     column = node.start_mark.column + 1 if node is not None else None
     return ConfigError(message, path=source, line=line, column=column, fix=fix)
+
+
+def _innermost(errors: list[Any]) -> list[Any]:
+    """Errors without those a deeper error caused (a list whose item failed is also "too short")."""
+    locs = [tuple(e["loc"]) for e in errors]
+    return [
+        e
+        for e, loc in zip(errors, locs, strict=True)
+        if not any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs)
+    ]
 
 
 def _fix_for(error: Any, loc: tuple[Any, ...], model: type[BaseModel]) -> str:
@@ -97,6 +111,8 @@ def _fix_for(error: Any, loc: tuple[Any, ...], model: type[BaseModel]) -> str:
         return f"remove it; allowed keys here: {', '.join(sorted(allowed))}"
     if error["type"] == "missing":
         return f"add the key '{loc[-1]}'"
+    if error["type"] == "value_error":  # our validators name the problem and the choices
+        return "correct the value at that position (see the message)"
     return "correct the value at that position"
 
 
@@ -113,7 +129,9 @@ def _allowed_keys(model: type[BaseModel], parent: tuple[Any, ...]) -> list[str]:
             args = get_args(annotation)
             annotation = args[-1] if args else None
     annotation = _strip_optional(annotation)
-    return list(annotation.model_fields) if _is_model(annotation) else []
+    if not _is_model(annotation):
+        return []
+    return [field.alias or name for name, field in annotation.model_fields.items()]
 
 
 def _is_model(obj: Any) -> bool:

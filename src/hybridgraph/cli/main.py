@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, audit, knowledge, models, policy, redact, runs, trace
+from hybridgraph.cli import ask, audit, knowledge, models, pipelines, policy, redact, runs, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -48,6 +48,9 @@ app.command("ingest")(knowledge.ingest_command)
 app.command("search")(knowledge.search_command)
 app.command("run")(runs.run_command)
 app.command("runs")(runs.runs_command)
+app.command("validate")(pipelines.validate_command)
+app.command("schema")(pipelines.schema_command)
+app.command("pipelines")(pipelines.pipelines_command)
 app.command("approve")(runs.approve_command)
 app.command("resume")(runs.resume_command)
 app.add_typer(trace.app, name="trace")

@@ -1,6 +1,7 @@
 """``hybridgraph run | runs | approve | resume``: durable runs from the command line.
 
-``run`` starts a pattern run on a document with encrypted checkpoints; a run that pauses for a
+``run`` runs a pipeline (``cli/pipelines``), or starts a pattern run on a document with
+encrypted checkpoints; a run that pauses for a
 person or for an offline cloud, or whose process dies, is continued later by ``approve`` or
 ``resume`` from any process. ``runs`` lists them. Output names the run id and the next command.
 """
@@ -24,26 +25,46 @@ JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of 
 
 
 def run_command(
-    pattern: Annotated[str, typer.Argument(help="cascade, parallel or split")],
-    document: Annotated[str, typer.Argument(help="a PDF, DOCX, HTML, Markdown or text file; '-' reads stdin")],
-    category: Annotated[str, typer.Option("--category", "-c", help="the clause to find")] = "Cap on Liability",
-    policy: Annotated[str, typer.Option("--policy", "-p", help="a preset or a policy YAML file")] = "balanced",
-    samples: Annotated[int, typer.Option("--samples", min=1, max=8, help="local answers to compare")] = 1,
+    pipeline: Annotated[str, typer.Argument(help="a pipeline (contract-review, ... or a YAML file), or a pattern")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="PDF, DOCX, TXT, MD or HTML files ('-' reads stdin for a pattern)")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="where pipeline reports are written")] = Path("reports"),
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=32, help="documents at a time")] = 2,
+    category: Annotated[
+        str, typer.Option("--category", "-c", help="patterns: the clause to find")
+    ] = "Cap on Liability",
+    policy: Annotated[
+        str, typer.Option("--policy", "-p", help="patterns: a preset or a policy YAML file")
+    ] = "balanced",
+    samples: Annotated[int, typer.Option("--samples", min=1, max=8, help="patterns: local answers to compare")] = 1,
     as_json: JsonOption = False,
     catalog_file: CatalogOption = None,
 ) -> None:
-    """Run a routing pattern on a document, durably (resumable after a pause or a crash)."""
+    """Run a pipeline on documents and write its reports; or run one routing pattern (cascade,
+    parallel, split) on one document, durably (resumable after a pause or a crash)."""
+    if pipeline not in PATTERNS:
+        from hybridgraph.cli.pipelines import run_pipeline
+
+        run_pipeline(pipeline, [Path(i) for i in inputs], out, concurrency, as_json, catalog_file)
+        return
     from hybridgraph.errors import ConfigError
     from hybridgraph.recipe import Recipe
 
-    if pattern not in ("cascade", "parallel", "split"):
-        raise ConfigError(f"unknown pattern '{pattern}'", fix="use cascade, parallel or split")
-    recipe = Recipe.of(pattern, category, policy, catalog_file, samples)
-    text, name = _read(document)
+    if len(inputs) != 1:
+        raise ConfigError(
+            f"the '{pipeline}' pattern takes one document, got {len(inputs)}",
+            fix="run it once per document, or use a pipeline",
+        )
+    recipe = Recipe.of(pipeline, category, policy, catalog_file, samples)
+    text, name = _read(inputs[0])
     from hybridgraph.graphs.durable import start_run
 
     outcome = asyncio.run(start_run(recipe, text, name))
     _report(outcome, as_json)
+
+
+PATTERNS = ("cascade", "parallel", "split")
 
 
 def runs_command(

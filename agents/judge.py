@@ -1,0 +1,184 @@
+"""``ClauseJudge``: judges every found clause against the checklist, one routed sub-run per clause.
+
+Each clause is a small run of a routing pattern (cascade by default): the policy decides
+before every model step, the local model judges first (the clause plus the category's company
+rules), the verifier checks the answer and treats ``needs_review`` as "unsure", and the policy
+decides whether to escalate. An escalation sends the cloud the clause's pseudonymised excerpts
+only, to compare against market practice; its answer's placeholders are restored locally.
+The sub-runs share the pipeline's redactor (so one vault, one set of placeholders) and its
+budget (each sees what the clauses before it spent).
+
+A clause whose sub-run did not end accepted (an escalation skipped because no cloud endpoint
+is configured or reachable, a person's review asked for, no usable answer) is marked
+``needs_review`` with the reason in ``review``; the local model's tentative judgement stays
+in its explanation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Literal, Optional
+
+from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel, ConfigDict, Field
+
+from hybridgraph.agents.base import PipelineAgent
+from hybridgraph.agents.tasks import Task, judge_task
+from hybridgraph.state import Finding, ModelUse, RetrievedPassage, RunState
+from hybridgraph.zones import Sensitivity, TrustZone
+
+__all__ = ["ClauseJudge", "JudgeConfig"]
+
+
+class JudgeConfig(BaseModel):
+    """``clause-judge`` settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: Literal["cascade", "parallel", "split"] = Field(default="cascade", description="the routing pattern")
+    concurrency: int = Field(default=2, ge=1, le=16, description="clauses judged at the same time")
+    samples: int = Field(default=1, ge=1, le=8, description="local answers compared for confidence")
+
+
+class ClauseJudge(PipelineAgent):
+    """Judges ``findings`` (see the module docstring)."""
+
+    Config = JudgeConfig
+    config: JudgeConfig
+
+    async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
+        """Rewrites ``findings`` with judgements; adds the sub-runs' uses, routes and faults."""
+        gate = asyncio.Semaphore(self.config.concurrency)
+        spent: list[ModelUse] = list(state.get("uses", []))
+
+        async def one(finding: Finding) -> tuple[Finding, dict[str, Any]]:
+            if finding.get("status") or not finding.get("quote"):
+                return finding, {}
+            async with gate:
+                result = await self.sub_run(state, finding, spent)
+            spent.extend(result.get("uses", []))
+            return self.judged(finding, result), result
+
+        done = await asyncio.gather(*(one(f) for f in state.get("findings", [])))
+        results = [r for _, r in done if r]
+        return {
+            "findings": [f for f, _ in done],
+            "uses": [u for r in results for u in r.get("new_uses", [])],
+            "routes": [route for r in results for route in r.get("routes", [])],
+            "faults": [fault for r in results for fault in r.get("faults", [])],
+        }
+
+    async def sub_run(self, state: RunState, finding: Finding, spent: list[ModelUse]) -> dict[str, Any]:
+        """The routed run of one clause; ``new_uses`` are its own model calls."""
+        task = self.task(finding["category"])
+        seed = list(spent)
+        graph_input = {
+            "document": finding["quote"],
+            "run_id": state.get("run_id", ""),
+            "reachable": list(state.get("reachable", [c.name for c in self.context.clients])),
+            "passages": self.rule_passages(finding["category"]),
+            "sensitivity_floor": self.floor(state, finding),
+            "uses": seed,
+        }
+        result: dict[str, Any] = await self.graph(task).ainvoke(graph_input)
+        result["new_uses"] = result.get("uses", [])[len(seed) :]
+        step = f"judge:{finding['category']}"
+        result["routes"] = [{**r, "step": step} for r in result.get("routes", [])]
+        result["faults"] = [{**f, "step": step} for f in result.get("faults", [])]
+        return result
+
+    def task(self, category: str) -> Task:
+        """The judging task of ``category``, with its checklist rules."""
+        rules = self.context.checklist.for_category(category)
+        return judge_task(category, [(r.id, f"{r.title}: {r.text}") for r in rules], query=category)
+
+    def rule_passages(self, category: str) -> list[RetrievedPassage]:
+        """The category's checklist rules, as the passages the local solver reads."""
+        source = self.context.checklist.source
+        return [
+            RetrievedPassage(
+                text=r.brief(),
+                source=source,
+                start=0,
+                end=0,
+                section=r.category,
+                sensitivity=Sensitivity.INTERNAL,
+                score=1.0,
+            )
+            for r in self.context.checklist.for_category(category)
+        ]
+
+    @staticmethod
+    def floor(state: RunState, finding: Finding) -> Sensitivity:
+        """The highest level of the document's chunks that the clause overlaps (internal if none)."""
+        levels = [
+            c["sensitivity"]
+            for c in state.get("chunks", [])
+            if c["start"] < finding["end"] and finding["start"] < c["end"]
+        ]
+        return max(levels, key=lambda s: s.rank, default=Sensitivity.INTERNAL)
+
+    def graph(self, task: Task) -> Any:
+        """The pattern graph of ``task`` (no checkpointer: a person's review is asked for in the report)."""
+        from hybridgraph.graphs.cascade import cascade
+        from hybridgraph.graphs.parallel import parallel
+        from hybridgraph.graphs.split import split
+
+        builder = {"cascade": cascade, "parallel": parallel, "split": split}[self.config.pattern]
+        return builder(
+            task,
+            self.context.clients,
+            self.context.routing,
+            redactor=self.context.redactor,
+            budget=self.context.budget,
+            samples=self.config.samples,
+            checkpointer=False,
+        )
+
+    def judged(self, finding: Finding, result: dict[str, Any]) -> Finding:
+        """``finding`` with the sub-run's judgement, route, confidence and, if needed, why a person should look."""
+        answer = _parse(result.get("restored", result.get("answer", "")))
+        zone = str(result.get("answer_zone") or TrustZone.LOCAL.value)
+        rules = " → ".join(str(r.get("rule")) for r in result.get("routes", []))
+        accepted = result.get("status") == "accepted" and answer is not None
+        review = "" if accepted else self.review_reason(result, answer)
+        explanation = str((answer or {}).get("explanation", "")).strip()
+        if not accepted and answer is not None:
+            explanation = f"tentative, from the {zone} model: {answer.get('status')}. {explanation}".strip()
+        value = answer or {}
+        return Finding(
+            **{
+                **finding,
+                "status": str(value["status"]) if accepted else "needs_review",
+                "rule": str(value.get("rule", "")),
+                "explanation": explanation or "no usable judgement from the models",
+                "route": "human"
+                if result.get("status") == "needs_human"
+                else ("local" if zone == "local" else "cloud"),
+                "route_reason": rules,
+                "confidence": result.get("confidence"),
+                "review": review,
+            }
+        )
+
+    def review_reason(self, result: dict[str, Any], answer: dict[str, Any] | None) -> str:
+        """Why a person should look at a clause whose sub-run did not end accepted."""
+        route = result.get("route", {})
+        unavailable: dict[str, str] = self.context.extra.get("unavailable", {})
+        wanted = self.context.policy.cloud_endpoint
+        if str(route.get("rule", "")).startswith("guard:unreachable") and wanted in unavailable:
+            return f"escalation skipped: no cloud endpoint is configured ({wanted}: {unavailable[wanted]})"
+        if route.get("reason"):
+            return f"{route.get('rule')}: {route['reason']}"
+        return "no usable judgement" if answer is None else f"the run ended {result.get('status')}"
+
+
+def _parse(answer: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(answer) if isinstance(answer, str) else None
+    except json.JSONDecodeError:
+        return None
+    return (
+        value if isinstance(value, dict) and value.get("status") in ("compliant", "violation", "needs_review") else None
+    )

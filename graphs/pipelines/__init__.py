@@ -1,0 +1,1 @@
+"""The pipelines shipped with hybridgraph (``hybridgraph pipelines`` lists them)."""

@@ -1,0 +1,178 @@
+"""``hybridgraph run PIPELINE INPUT...`` for pipelines, and ``validate``, ``schema``, ``pipelines``.
+
+A batch runs its documents concurrently (``--concurrency``), shows progress per document and
+step, writes each document's reports as soon as it is done, and goes on past a document that
+cannot be read; the exit code is 1 if any document failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["pipelines_command", "run_pipeline", "schema_command", "validate_command"]
+
+
+def run_pipeline(
+    ref: str, inputs: list[Path], out: Path, concurrency: int, as_json: bool, catalog_file: Path | None
+) -> None:
+    """Run pipeline ``ref`` on ``inputs``; reports go to ``out``."""
+    from hybridgraph.catalog import Catalog
+    from hybridgraph.graphs.pipeline import Pipeline
+
+    pipeline = Pipeline.load(ref, catalog=Catalog.load(catalog_file) if catalog_file else None)
+    pipeline.graph  # noqa: B018 - build every step now: a bad step fails before any document is read
+    rows = asyncio.run(_batch(pipeline, expand(inputs), out, concurrency, quiet=as_json))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        _summary(pipeline, rows)
+    if any(r.get("error") for r in rows):
+        raise typer.Exit(1)
+
+
+def expand(inputs: list[Path]) -> list[Path]:
+    """The files to run on: files as given, folders replaced by the supported files in them."""
+    from hybridgraph.errors import InputError
+    from hybridgraph.tools.loaders import SUFFIXES
+
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            if not found:
+                raise InputError(f"{path} has no documents", fix=f"put {', '.join(SUFFIXES)} files in it")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
+async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int, quiet: bool) -> list[dict[str, Any]]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    gate = asyncio.Semaphore(concurrency)
+    steps = len(pipeline.spec.steps)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=False, disable=quiet) as progress:
+
+        async def one(path: Path) -> dict[str, Any]:
+            task = progress.add_task(f"{path.name}: waiting", total=steps)
+            async with gate:
+                return await _one(
+                    pipeline,
+                    path,
+                    out,
+                    lambda step: progress.update(task, advance=1, description=f"{path.name}: {step}"),
+                )
+
+        return list(await asyncio.gather(*(one(p) for p in inputs)))
+
+
+async def _one(pipeline: Any, path: Path, out: Path, on_step: Any) -> dict[str, Any]:
+    from hybridgraph.errors import HybridGraphError
+
+    try:
+        result = await pipeline.run(path, on_step=on_step)
+    except HybridGraphError as exc:
+        return {"input": str(path), "error": exc.message, "fix": exc.fix}
+    files = pipeline.write_reports(result, out) if result.report is not None else []
+    report = result.report
+    return {
+        "input": str(path),
+        "run_id": result.run_id,
+        "status": result.status,
+        "reports": [str(f) for f in files],
+        "summary": report.summary if report else {},
+        "needs_review": report.needs_review if report else 0,
+        "skipped_escalations": report.skipped_escalations if report else [],
+        "economics": result.state.get("economics", {}),
+    }
+
+
+def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    for row in rows:
+        if row.get("error"):
+            err.print(f"[bold red]{escape(row['input'])}[/]: {escape(row['error'])}")
+            err.print(f"  [bold]Fix:[/] {escape(str(row.get('fix') or ''))}")
+            continue
+        counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(row["summary"].items())) or "no findings"
+        out.print(
+            f"[bold]{escape(Path(row['input']).name)}[/]: {row['status']} · {counts} · {row['needs_review']} to review"
+        )
+        for skipped in row["skipped_escalations"]:
+            out.print(f"  [yellow]{escape(skipped)}[/]")
+        e = row["economics"]
+        zones = "; ".join(
+            f"{z} {int(v['calls'])} calls, {int(v['input_tokens'] + v['output_tokens'])} tokens"
+            for z, v in e.get("zones", {}).items()
+        )
+        local = f"{e.get('local_share', 1.0):.0%} of {e.get('model_steps', 0)} model steps local"
+        out.print(f"  routing: {local} ({zones or 'none'}); cost ${e.get('cost_usd', 0.0):.4f}")
+        out.print(f"  reports: {', '.join(row['reports'])}")
+        out.print(f"  [dim]run {row['run_id']} · trace: hybridgraph trace show {row['run_id']}[/]")
+
+
+def validate_command(file: Annotated[Path, typer.Argument(help="a pipeline YAML file")]) -> None:
+    """Check a pipeline file: keys, agents and their settings, policy, checklist, edges."""
+    from hybridgraph.graphs.pipeline import Pipeline
+
+    spec = Pipeline.from_yaml(file).spec
+    typer.echo(
+        f"{file}: pipeline '{spec.name}' is valid ({len(spec.steps)} steps: {' → '.join(s.id for s in spec.steps)})"
+    )
+
+
+def schema_command(
+    what: Annotated[str, typer.Argument(help="pipeline (default), report or policy")] = "pipeline",
+) -> None:
+    """Print a JSON Schema, for editors' autocompletion and for validating reports."""
+    from hybridgraph.errors import ConfigError
+
+    if what not in ("pipeline", "report", "policy"):
+        raise ConfigError(f"there is no schema '{what}'", fix="use pipeline, report or policy")
+    typer.echo(json.dumps(pipeline_schema() if what == "pipeline" else _model(what).model_json_schema(), indent=2))
+
+
+def pipeline_schema() -> dict[str, Any]:
+    """The pipeline JSON Schema, with the registered agents' names as the choices for ``agent``."""
+    from hybridgraph.graphs.registry import agents
+    from hybridgraph.graphs.spec import PipelineSpec
+
+    schema = PipelineSpec.model_json_schema(by_alias=True)
+    schema["$defs"]["StepSpec"]["properties"]["agent"]["examples"] = sorted(agents())
+    return schema
+
+
+def _model(what: str) -> Any:
+    from hybridgraph.policies import Policy
+    from hybridgraph.tools.reports import Report
+
+    return {"report": Report, "policy": Policy}[what]
+
+
+def pipelines_command() -> None:
+    """List the shipped pipelines and the registered agents."""
+    from rich.console import Console
+
+    from hybridgraph.graphs.pipeline import Pipeline, shipped_pipelines
+    from hybridgraph.graphs.registry import agents
+
+    console = Console()
+    for name in shipped_pipelines():
+        spec = Pipeline.load(name).spec
+        console.print(f"[bold]{name}[/]: {' '.join(spec.description.split())}")
+    console.print(f"agents: {', '.join(sorted(agents()))}")

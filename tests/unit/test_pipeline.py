@@ -1,0 +1,223 @@
+"""Pipelines with programmable fakes: the YAML spec and its errors, the contract review's steps
+(find, judge with routing, verify quotes, report), code composition, registered agents and
+conditional edges."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from hybridgraph.agents.base import PipelineAgent
+from hybridgraph.agents.clauses import QuoteVerifier
+from hybridgraph.agents.redactor import RedactorAgent
+from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.graphs.pipeline import Pipeline, shipped_pipelines
+from hybridgraph.graphs.registry import register_agent
+from hybridgraph.graphs.spec import PipelineSpec
+from hybridgraph.models import ChatRequest
+from hybridgraph.testing import fake_clients
+from hybridgraph.tools.pii.findings import Finding as PiiFinding
+from hybridgraph.tools.reports import Report, markdown, to_html
+from hybridgraph.yamlconfig import validate_yaml_text
+
+CONTRACT = """MASTER SUPPLY AGREEMENT between Acme Ltd ("Supplier") and Buyer Inc ("Customer").
+
+1. Term. This Agreement renews automatically for successive renewal terms of two years unless either
+party gives written notice of non-renewal at least 180 days before the end of the then-current term.
+
+2. Liability. The total aggregate liability of Acme Ltd arising out of this Agreement shall not exceed
+the fees paid in the twelve months before the claim.
+
+3. Governing Law. This Agreement is governed by the laws of Sweden.
+"""
+CATEGORIES = ["Renewal Term", "Cap on Liability", "Governing Law", "Audit Rights"]
+
+
+class Names:
+    """A detector that finds the two company names (Presidio is for the integration tests)."""
+
+    config = None
+
+    def detect(self, text: str) -> list[PiiFinding]:
+        return [PiiFinding(m.start(), m.end(), "ORGANIZATION", 0.9) for m in re.finditer(r"Acme Ltd|Buyer Inc", text)]
+
+
+def judgement(status: str, rule: str = "", explanation: str = "because") -> str:
+    return json.dumps({"status": status, "rule": rule, "explanation": explanation})
+
+
+def local_reply(request: ChatRequest) -> str:
+    prompt = request.messages[-1].content
+    if "renewal term clause" in prompt:
+        return judgement("violation", "R-09", "renewal terms of two years exceed one year")
+    if "cap on liability clause" in prompt:
+        return judgement("needs_review")
+    return judgement("compliant", "", "an accepted law")
+
+
+def review(**options: Any) -> Pipeline:
+    steps = [
+        ("redact", "redactor"),
+        ("find", "clause-finder", {"categories": CATEGORIES}),
+        ("judge", "clause-judge"),
+        ("verify_quotes", "quote-verifier"),
+        ("report", "reporter"),
+    ]
+    return Pipeline.compose("test-review", steps, redactor=RedactorAgent(detector=Names()), **options)  # type: ignore[arg-type]
+
+
+def by_category(report: Report) -> dict[str, Any]:
+    return {f.category: f for f in report.findings}
+
+
+async def test_review_without_cloud_marks_skipped_escalations_for_review() -> None:
+    result = await review(clients=fake_clients(local_reply)).run(CONTRACT, source="msa.txt")
+    report = result.report
+    assert report is not None
+    found = by_category(report)
+    assert found["Renewal Term"].status == "violation" and found["Renewal Term"].rule == "R-09"
+    assert found["Governing Law"].status == "compliant" and found["Governing Law"].route == "local"
+    assert found["Audit Rights"].status == "not_found"
+    cap = found["Cap on Liability"]
+    assert cap.status == "needs_review"
+    assert cap.review.startswith("escalation skipped: no cloud endpoint is configured (cloud-gpt")
+    assert report.skipped_escalations == [cap.review]
+    assert [f.status for f in report.findings] == ["violation", "needs_review", "compliant", "not_found"]
+    for f in report.findings[:3]:  # quotes are the contract's words, located
+        assert CONTRACT[f.start : f.end] == f.quote and f.line is not None
+    assert result.status == "needs_review" and report.needs_review == 1
+    assert report.economics["local_share"] == 1.0 and report.economics["model_steps"] == 3
+
+
+async def test_escalation_sends_pseudonymised_clause_and_restores_names() -> None:
+    def cloud_reply(request: ChatRequest) -> str:
+        org = re.search(r"<ORG[A-Z]*_\d+>", request.messages[-1].content)
+        return judgement("compliant", "", f"{org.group(0) if org else 'the supplier'} caps at a year of fees")
+
+    clients = fake_clients(local_reply, cloud_reply, scanner=Names().detect)
+    result = await review(clients=clients).run(CONTRACT)
+    cap = by_category(result.report)["Cap on Liability"]  # type: ignore[arg-type]
+    assert cap.status == "compliant" and cap.route == "cloud" and cap.review == ""
+    assert "Acme Ltd caps" in cap.explanation  # the placeholder was restored locally
+    sent = [m.content for m in clients[1].layer(type(clients[1].inner)).calls[0].messages]  # type: ignore[attr-defined]
+    assert not any("Acme" in text or "Buyer" in text for text in sent)
+    assert "escalate-on-verdict" in cap.route_reason
+    assert result.report.economics["zones"]["public"]["calls"] == 1  # type: ignore[union-attr]
+
+
+def test_report_formats() -> None:
+    result = review(clients=fake_clients(local_reply)).run_sync(CONTRACT, source="msa.txt")
+    report = result.report
+    assert report is not None
+    Report.model_validate_json(report.model_dump_json())
+    text = markdown(report)
+    assert text.index("Renewal Term: violation") < text.index("Governing Law: compliant")
+    assert "| Audit Rights | not_found |" in text and "Escalations skipped" in text
+    hostile = report.model_copy(update={"source": "<script>x</script>.txt"})
+    assert "<script>" not in to_html(hostile)
+
+
+def test_write_reports(tmp_path: Path) -> None:
+    pipeline = review(clients=fake_clients(local_reply))
+    files = pipeline.write_reports(pipeline.run_sync(CONTRACT, source="msa.txt"), tmp_path)
+    assert sorted(f.name for f in files) == ["msa.test-review.html", "msa.test-review.json", "msa.test-review.md"]
+    assert json.loads((tmp_path / "msa.test-review.json").read_text())["findings"][0]["category"] == "Renewal Term"
+
+
+async def test_stream_yields_each_step() -> None:
+    steps = [s async for s, _ in review(clients=fake_clients(local_reply)).stream(CONTRACT)]
+    assert steps == ["redact", "find", "judge", "verify_quotes", "report", "__values__"]
+
+
+def test_quote_verifier_relocates_or_flags() -> None:
+    document = "1. Term. Two   years.\n2. Law. Sweden."
+    moved = QuoteVerifier.check(document, {"category": "x", "quote": "Two years.", "start": 0, "end": 3})
+    assert document[moved["start"] : moved["end"]] == "Two   years."
+    made_up = QuoteVerifier.check(document, {"category": "x", "quote": "Three years.", "start": 0, "end": 3})
+    assert made_up["status"] == "needs_review" and "word for word" in made_up["review"]
+
+
+def test_empty_document_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="empty"):
+        review(clients=fake_clients(local_reply)).run_sync("  \n ")
+
+
+def test_unsupported_format(tmp_path: Path) -> None:
+    path = tmp_path / "contract.rtf"
+    path.write_text("x")
+    with pytest.raises(InputError, match="takes pdf, docx"):
+        review(clients=fake_clients(local_reply)).run_sync(path)
+
+
+def spec_error(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        validate_yaml_text(text, PipelineSpec, source="p.yaml")
+    return caught.value
+
+
+def test_spec_errors_point_at_the_problem() -> None:
+    error = spec_error("name: x\nsteps:\n  - id: a\n    agent: redactr\n")
+    assert "p.yaml:4:12" in error.message and "did you mean 'redactor'" in error.message
+    error = spec_error("name: x\npolcy: strict\nsteps:\n  - {id: a, agent: redactor}\n")
+    assert "p.yaml:2:1" in error.message and "did you mean 'policy'" in (error.fix or "")
+    error = spec_error("name: x\nsteps:\n  - id: j\n    agent: clause-judge\n    with: {concurency: 3}\n")
+    assert "p.yaml:5:11" in error.message and "did you mean 'concurrency'" in error.message
+    error = spec_error("name: x\npolicy: stric\nsteps:\n  - {id: a, agent: redactor}\n")
+    assert "did you mean 'strict'" in error.message
+    error = spec_error("name: x\nsteps:\n  - {id: a, agent: redactor}\nedges:\n  - {from: a, to: b}\n")
+    assert "no step 'b'" in error.message
+    error = spec_error("name: x\nsteps:\n  - {id: a, agent: redactor}\n  - {id: a, agent: reporter}\n")
+    assert "repeated: a" in error.message
+    assert "steps" in spec_error("name: x\n").message
+
+
+def test_shipped_pipelines_are_valid() -> None:
+    shipped = shipped_pipelines()
+    assert "contract-review" in shipped
+    for path in shipped.values():
+        spec = Pipeline.from_yaml(path).spec
+        assert spec.schema_ is not None and spec.steps
+
+
+class Shout(PipelineAgent):
+    """A user's agent: upper-cases a state field into a warning."""
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        prefix: str = ""
+
+    async def __call__(self, state: Any, config: Any = None) -> dict[str, Any]:
+        return {"warnings": [f"{self.config.prefix}{state['sensitivity'].upper()}"]}  # type: ignore[attr-defined]
+
+
+def test_registered_agent_and_conditional_edges() -> None:
+    register_agent("shout", Shout)
+    yaml_text = """
+name: branching
+steps:
+  - {id: redact, agent: redactor}
+  - {id: loud, agent: shout, with: {prefix: "level "}}
+  - {id: report, agent: reporter}
+edges:
+  - {from: redact, to: loud, when: {sensitivity: [internal, confidential], has: entity_counts}}
+  - {from: redact, to: report}
+  - {from: loud, to: report}
+  - {from: report, to: end}
+"""
+    spec = validate_yaml_text(yaml_text, PipelineSpec)
+    pipeline = Pipeline(spec, clients=fake_clients(local_reply), redactor=RedactorAgent(detector=Names()))
+    loud = pipeline.run_sync(CONTRACT)
+    assert any(w.startswith("level ") for w in loud.state["warnings"])
+    quiet = pipeline.run_sync("Nothing sensitive here: 1. Term. One year.")
+    assert not quiet.state["entity_counts"] and not quiet.state.get("warnings")
+
+
+def test_unknown_pipeline_suggests_a_shipped_one() -> None:
+    with pytest.raises(ConfigError, match="unknown pipeline") as caught:
+        Pipeline.load("contract-reviw")
+    assert "did you mean 'contract-review'" in (caught.value.fix or "")

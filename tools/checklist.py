@@ -1,0 +1,92 @@
+"""Checklists: the company rules a review judges a document against, read from Markdown.
+
+A rule is one numbered line of the form::
+
+    12. R-12 Title of the rule (category: Termination for Convenience, severity: medium). What a
+        compliant document says, and what counts as a violation.
+
+Anything else in the file (headings, introductions) is prose and is skipped. ``load_checklist``
+takes a file path or ``builtin:NAME`` (the knowledge shipped with hybridgraph).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hybridgraph.errors import ConfigError, InputError
+
+__all__ = ["Checklist", "ChecklistRule", "load_checklist"]
+
+_RULE = re.compile(
+    r"(?m)^[ \t]*\d{1,3}\.[ \t]+(?P<id>[A-Z][A-Z0-9]*-\d{1,4})[ \t]+(?P<title>[^(\n]+?)[ \t]*"
+    r"\(category:[ \t]*(?P<category>[^,)\n]+),[ \t]*severity:[ \t]*(?P<severity>low|medium|high)\)\.?[ \t]*"
+    r"(?P<text>[^\n]*(?:\n(?![ \t]*\n|[ \t]*\d{1,3}\.[ \t]|#)[^\n]*)*)"
+)
+
+
+@dataclass(frozen=True)
+class ChecklistRule:
+    """One company rule: its id, title, the clause category it judges, severity and wording."""
+
+    id: str
+    title: str
+    category: str
+    severity: str
+    text: str
+
+    def brief(self) -> str:
+        """The rule as a model reads it: id, title and wording on one line."""
+        return f"{self.id} ({self.severity}) {self.title}: {self.text}"
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The rules of one checklist file, in file order."""
+
+    source: str
+    rules: tuple[ChecklistRule, ...]
+
+    def for_category(self, category: str, ids: tuple[str, ...] = ()) -> list[ChecklistRule]:
+        """The rules that judge ``category`` (by the rule's category, or by id when ``ids`` are given)."""
+        if ids:
+            return [r for r in self.rules if r.id in ids]
+        return [r for r in self.rules if r.category.lower() == category.lower()]
+
+
+def load_checklist(ref: str) -> Checklist:
+    """The checklist at path ``ref``, or the shipped one ``builtin:NAME``."""
+    return _load(_path(ref))
+
+
+def _path(ref: str) -> Path:
+    if ref.startswith("builtin:"):
+        from hybridgraph.tools.knowledge import builtin_path
+
+        try:
+            return builtin_path(ref.removeprefix("builtin:"))
+        except InputError as exc:  # it names the shipped documents
+            raise ConfigError(f"unknown checklist '{ref}'", fix=exc.fix) from None
+    return Path(ref).expanduser().resolve()
+
+
+@functools.cache
+def _load(path: Path) -> Checklist:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the checklist {path}: {type(exc).__name__}", fix="pass a readable Markdown file"
+        ) from None
+    rules = tuple(
+        ChecklistRule(m["id"], m["title"].strip(), m["category"].strip(), m["severity"], " ".join(m["text"].split()))
+        for m in _RULE.finditer(text)
+    )
+    if not rules:
+        raise ConfigError(
+            f"the checklist {path.name} has no rules",
+            fix="write each rule as '1. R-01 Title (category: Cap on Liability, severity: high). Wording.'",
+        )
+    return Checklist(str(path), rules)

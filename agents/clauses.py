@@ -12,7 +12,7 @@ findings may come from other agents too.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hybridgraph.agents.base import PipelineAgent
 from hybridgraph.state import Finding, RunState
 from hybridgraph.textinput import check_text
+from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.tools.excerpts import rank_pieces
 from hybridgraph.tools.sparse import Bm25Encoder
 
@@ -40,9 +41,13 @@ class FinderConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    items: Literal["categories", "checklist"] = Field(
+        default="categories",
+        description="categories: the clause categories; checklist: each statement of the pipeline's checklist",
+    )
     categories: tuple[str, ...] = Field(default=(), description="category names; empty: all shipped categories")
     piece_chars: int = Field(default=1200, ge=200, le=6000, description="the size of a clause piece")
-    min_score: float = Field(default=0.5, ge=0.0, description="BM25 score per query word a clause must reach")
+    min_score: float = Field(default=0.8, ge=0.0, description="BM25 score per query word a clause must reach")
 
 
 class ClauseFinder(PipelineAgent):
@@ -54,7 +59,14 @@ class ClauseFinder(PipelineAgent):
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """One finding per category: the clause with its location, or ``not_found``."""
         text = check_text(state.get("document", ""), "the document")
+        if self.config.items == "checklist":
+            return {"findings": [self.find_statement(text, rule) for rule in self.context.checklist.rules]}
         return {"findings": [self.find(text, name, query) for name, query in self.categories()]}
+
+    def find_statement(self, text: str, rule: ChecklistRule) -> Finding:
+        """The passage most about a checklist statement (its text is the query); "" when none is."""
+        found = self.find(text, f"{rule.id} {rule.title}", f"{rule.title}. {rule.text}")
+        return Finding(**{**found, "rule": rule.id, "severity": rule.severity, "status": ""})
 
     def categories(self) -> list[tuple[str, str]]:
         """(name, query) of each category to look for."""

@@ -8,6 +8,12 @@ only, to compare against market practice; its answer's placeholders are restored
 The sub-runs share the pipeline's redactor (so one vault, one set of placeholders) and its
 budget (each sees what the clauses before it spent).
 
+With ``mode: statements`` (the NDA and DPA checks), each finding is a checklist statement and
+the passage most about it; the model says whether the passage states it (entailment), states
+the opposite (contradiction) or neither (not_mentioned), and the rule's ``want`` turns that
+label into compliant or violation. A statement no passage is about is ``not_mentioned``
+without a model call.
+
 A clause whose sub-run did not end accepted (an escalation skipped because no cloud endpoint
 is configured or reachable, a person's review asked for, no usable answer) is marked
 ``needs_review`` with the reason in ``review``; the local model's tentative judgement stays
@@ -24,8 +30,9 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.agents.base import PipelineAgent
-from hybridgraph.agents.tasks import Task, judge_task
+from hybridgraph.agents.tasks import Task, judge_task, statement_task
 from hybridgraph.state import Finding, ModelUse, RetrievedPassage, RunState
+from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.zones import Sensitivity, TrustZone
 
 __all__ = ["ClauseJudge", "JudgeConfig"]
@@ -39,6 +46,11 @@ class JudgeConfig(BaseModel):
     pattern: Literal["cascade", "parallel", "split"] = Field(default="cascade", description="the routing pattern")
     concurrency: int = Field(default=2, ge=1, le=16, description="clauses judged at the same time")
     samples: int = Field(default=1, ge=1, le=8, description="local answers compared for confidence")
+    mode: Literal["compliance", "statements"] = Field(
+        default="compliance",
+        description="compliance: judge clauses against their category's rules; statements: does the document "
+        "say each checklist statement (entailment, contradiction, not_mentioned)?",
+    )
 
 
 class ClauseJudge(PipelineAgent):
@@ -53,8 +65,10 @@ class ClauseJudge(PipelineAgent):
         spent: list[ModelUse] = list(state.get("uses", []))
 
         async def one(finding: Finding) -> tuple[Finding, dict[str, Any]]:
-            if finding.get("status") or not finding.get("quote"):
+            if finding.get("status"):
                 return finding, {}
+            if not finding.get("quote"):  # a statement nothing in the document is about
+                return self.unmentioned(finding), {}
             async with gate:
                 result = await self.sub_run(state, finding, spent)
             spent.extend(result.get("uses", []))
@@ -71,13 +85,13 @@ class ClauseJudge(PipelineAgent):
 
     async def sub_run(self, state: RunState, finding: Finding, spent: list[ModelUse]) -> dict[str, Any]:
         """The routed run of one clause; ``new_uses`` are its own model calls."""
-        task = self.task(finding["category"])
+        task = self.task(finding)
         seed = list(spent)
         graph_input = {
             "document": finding["quote"],
             "run_id": state.get("run_id", ""),
             "reachable": list(state.get("reachable", [c.name for c in self.context.clients])),
-            "passages": self.rule_passages(finding["category"]),
+            "passages": self.rule_passages(finding["category"]) if self.config.mode == "compliance" else [],
             "sensitivity_floor": self.floor(state, finding),
             "uses": seed,
         }
@@ -88,10 +102,31 @@ class ClauseJudge(PipelineAgent):
         result["faults"] = [{**f, "step": step} for f in result.get("faults", [])]
         return result
 
-    def task(self, category: str) -> Task:
-        """The judging task of ``category``, with its checklist rules."""
+    def task(self, finding: Finding) -> Task:
+        """The judging task of a finding: its category's rules, or its statement."""
+        if self.config.mode == "statements":
+            return statement_task(self.statement(finding).text)
+        category = finding["category"]
         rules = self.context.checklist.for_category(category)
         return judge_task(category, [(r.id, f"{r.title}: {r.text}") for r in rules], query=category)
+
+    def statement(self, finding: Finding) -> ChecklistRule:
+        """The checklist statement a finding is about (its ``rule``)."""
+        return next(r for r in self.context.checklist.rules if r.id == finding.get("rule"))
+
+    def unmentioned(self, finding: Finding) -> Finding:
+        """A statement with no passage about it: not mentioned, judged without a model."""
+        status = self.status_of("not_mentioned", self.statement(finding).want)
+        note = "no passage of the document is about it (search only, no model)"
+        return Finding(**{**finding, "label": "not_mentioned", "status": status, "explanation": note, "route": "none"})
+
+    @staticmethod
+    def status_of(label: str, want: str) -> str:
+        """A statement's status: compliant when the document says what the company wants (or is
+        silent on what it does not want), else a violation."""
+        if label == want or (label == "not_mentioned" and want == "contradiction"):
+            return "compliant"
+        return "violation"
 
     def rule_passages(self, category: str) -> list[RetrievedPassage]:
         """The category's checklist rules, as the passages the local solver reads."""
@@ -138,29 +173,30 @@ class ClauseJudge(PipelineAgent):
 
     def judged(self, finding: Finding, result: dict[str, Any]) -> Finding:
         """``finding`` with the sub-run's judgement, route, confidence and, if needed, why a person should look."""
-        answer = _parse(result.get("restored", result.get("answer", "")))
-        zone = str(result.get("answer_zone") or TrustZone.LOCAL.value)
-        rules = " → ".join(str(r.get("rule")) for r in result.get("routes", []))
-        accepted = result.get("status") == "accepted" and answer is not None
-        review = "" if accepted else self.review_reason(result, answer)
-        explanation = str((answer or {}).get("explanation", "")).strip()
-        if not accepted and answer is not None:
-            explanation = f"tentative, from the {zone} model: {answer.get('status')}. {explanation}".strip()
-        value = answer or {}
-        return Finding(
-            **{
-                **finding,
-                "status": str(value["status"]) if accepted else "needs_review",
-                "rule": str(value.get("rule", "")),
-                "explanation": explanation or "no usable judgement from the models",
-                "route": "human"
-                if result.get("status") == "needs_human"
-                else ("local" if zone == "local" else "cloud"),
-                "route_reason": rules,
-                "confidence": result.get("confidence"),
-                "review": review,
-            }
+        answer = _parse(
+            result.get("restored", result.get("answer", "")), "label" if self.config.mode == "statements" else "status"
         )
+        zone = str(result.get("answer_zone") or TrustZone.LOCAL.value)
+        accepted = result.get("status") == "accepted" and answer is not None
+        value = answer or {}
+        explanation = str(value.get("explanation", "")).strip()
+        if not accepted and answer is not None:
+            verdict = value.get("label", value.get("status"))
+            explanation = f"tentative, from the {zone} model: {verdict}. {explanation}".strip()
+        update: dict[str, Any] = {
+            "status": str(value.get("status", "")) if accepted else "needs_review",
+            "rule": str(value.get("rule", "")),
+            "explanation": explanation or "no usable judgement from the models",
+            "route": "human" if result.get("status") == "needs_human" else ("local" if zone == "local" else "cloud"),
+            "route_reason": " → ".join(str(r.get("rule")) for r in result.get("routes", [])),
+            "confidence": result.get("confidence"),
+            "review": "" if accepted else self.review_reason(result, answer),
+        }
+        if self.config.mode == "statements":
+            label = str(value["label"]) if accepted else ""
+            status = self.status_of(label, self.statement(finding).want) if accepted else "needs_review"
+            update |= {"label": label, "status": status, "rule": finding.get("rule", "")}
+        return Finding(**{**finding, **update})  # type: ignore[typeddict-item]
 
     def review_reason(self, result: dict[str, Any], answer: dict[str, Any] | None) -> str:
         """Why a person should look at a clause whose sub-run did not end accepted."""
@@ -174,11 +210,10 @@ class ClauseJudge(PipelineAgent):
         return "no usable judgement" if answer is None else f"the run ended {result.get('status')}"
 
 
-def _parse(answer: Any) -> dict[str, Any] | None:
+def _parse(answer: Any, key: str) -> dict[str, Any] | None:
+    """The answer's JSON object, if it has ``key`` (the verifier checked the rest)."""
     try:
         value = json.loads(answer) if isinstance(answer, str) else None
     except json.JSONDecodeError:
         return None
-    return (
-        value if isinstance(value, dict) and value.get("status") in ("compliant", "violation", "needs_review") else None
-    )
+    return value if isinstance(value, dict) and isinstance(value.get(key), str) else None

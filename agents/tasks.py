@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Task", "clause_task", "judge_task"]
+__all__ = ["Task", "clause_task", "judge_task", "statement_task"]
 
 
 @dataclass(frozen=True)
@@ -95,4 +95,31 @@ def judge_task(category: str, rules: list[tuple[str, str]], query: str = "", com
         query=query or category,
         complexity=complexity,
         unsure=(("status", "needs_review"),),
+    )
+
+
+def statement_task(statement: str, complexity: float = 0.6) -> Task:
+    """Does a passage say ``statement`` (entailment), say the opposite (contradiction), or neither?"""
+    schema = {
+        "type": "object",
+        "properties": {
+            "label": {"enum": ["entailment", "contradiction", "not_mentioned"]},
+            "explanation": {"type": "string", "maxLength": 400},
+        },
+        "required": ["label", "explanation"],
+        "additionalProperties": False,
+    }
+    instruction = (
+        f"statement: {statement.lower()}\n"
+        "does the text below say this? answer as a json object with keys label (entailment when the text says "
+        "it, contradiction when the text says the opposite, not_mentioned when it says neither) and "
+        "explanation (one short sentence)."
+    )
+    return Task(
+        name="statement",
+        kind="classify",
+        instruction=instruction,
+        schema=schema,
+        query=statement,
+        complexity=complexity,
     )

@@ -232,13 +232,14 @@ class Pipeline:
         self.context.extra["unavailable"] = down
         return [c.name for c in clients if c.name not in down]
 
-    def write_reports(self, result: PipelineResult, out: Path) -> list[Path]:
-        """Write the run's report in the spec's ``outputs`` formats; returns the files."""
+    def write_reports(self, result: PipelineResult, out: Path, name: str | None = None) -> list[Path]:
+        """Write the run's report in the spec's ``outputs`` formats as ``NAME.PIPELINE.EXT``
+        (``name``: the input's stem); returns the files."""
         from hybridgraph.tools.reports import write_reports
 
         if result.report is None:
             raise ConfigError(f"pipeline '{self.spec.name}' made no report", fix="end it with a 'reporter' step")
-        return write_reports(result.report, out, self.spec.outputs)
+        return write_reports(result.report, out, self.spec.outputs, name)
 
 
 def _with_endpoints(policy: Any, local: str | None, cloud: str | None, clients: Sequence[ModelClient] | None) -> Any:

@@ -5,7 +5,10 @@ A rule is one numbered line of the form::
     12. R-12 Title of the rule (category: Termination for Convenience, severity: medium). What a
         compliant document says, and what counts as a violation.
 
-Anything else in the file (headings, introductions) is prose and is skipped. ``load_checklist``
+A rule that is a statement the document should make (or must not make) says so with
+``want: entailment`` (or ``want: contradiction``) after the severity; the NDA and DPA checks
+judge such statements. Anything else in the file (headings, introductions) is prose and is
+skipped. ``load_checklist``
 takes a file path or ``builtin:NAME`` (the knowledge shipped with hybridgraph).
 """
 
@@ -22,7 +25,8 @@ __all__ = ["Checklist", "ChecklistRule", "load_checklist"]
 
 _RULE = re.compile(
     r"(?m)^[ \t]*\d{1,3}\.[ \t]+(?P<id>[A-Z][A-Z0-9]*-\d{1,4})[ \t]+(?P<title>[^(\n]+?)[ \t]*"
-    r"\(category:[ \t]*(?P<category>[^,)\n]+),[ \t]*severity:[ \t]*(?P<severity>low|medium|high)\)\.?[ \t]*"
+    r"\(category:[ \t]*(?P<category>[^,)\n]+),[ \t]*severity:[ \t]*(?P<severity>low|medium|high)"
+    r"(?:,[ \t]*want:[ \t]*(?P<want>entailment|contradiction))?\)\.?[ \t]*"
     r"(?P<text>[^\n]*(?:\n(?![ \t]*\n|[ \t]*\d{1,3}\.[ \t]|#)[^\n]*)*)"
 )
 
@@ -36,6 +40,7 @@ class ChecklistRule:
     category: str
     severity: str
     text: str
+    want: str = ""  # for statements: "entailment" (the document should say it) or "contradiction"
 
     def brief(self) -> str:
         """The rule as a model reads it: id, title and wording on one line."""
@@ -81,7 +86,14 @@ def _load(path: Path) -> Checklist:
             f"cannot read the checklist {path}: {type(exc).__name__}", fix="pass a readable Markdown file"
         ) from None
     rules = tuple(
-        ChecklistRule(m["id"], m["title"].strip(), m["category"].strip(), m["severity"], " ".join(m["text"].split()))
+        ChecklistRule(
+            m["id"],
+            m["title"].strip(),
+            m["category"].strip(),
+            m["severity"],
+            " ".join(m["text"].split()),
+            m["want"] or "",
+        )
         for m in _RULE.finditer(text)
     )
     if not rules:

@@ -6,6 +6,8 @@ the contract review's clause finder takes its candidates from ``rank_pieces``.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 
 from hybridgraph.tools.chunking import split_contract
@@ -25,13 +27,21 @@ class Piece:
 
 def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
     """The clause-aligned pieces of ``text`` (about ``chars`` long) that share a word with
-    ``query``, best first (ties: earlier first)."""
+    ``query``, best first (ties: earlier first). Query words are weighted by their inverse
+    document frequency over the pieces, so words every piece has ("party", "agreement") count
+    for little and the words that set a clause apart decide."""
     encoder = Bm25Encoder()
     wanted = encoder.query(query)
-    weights = dict(zip(wanted.indices, wanted.values, strict=True))
+    chunks = split_contract(text, target=chars // 2, limit=chars)
+    vectors = [encoder.passage(text[c.start : c.end]) for c in chunks]
+    frequency = Counter(t for v in vectors for t in v.indices)
+    n = len(vectors)
+    weights = {
+        t: w * math.log(1 + (n - frequency[t] + 0.5) / (frequency[t] + 0.5))
+        for t, w in zip(wanted.indices, wanted.values, strict=True)
+    }
     pieces = []
-    for chunk in split_contract(text, target=chars // 2, limit=chars):
-        vector = encoder.passage(text[chunk.start : chunk.end])
+    for chunk, vector in zip(chunks, vectors, strict=True):
         score = sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True))
         if score > 0:
             pieces.append(Piece(chunk.start, chunk.end, score))

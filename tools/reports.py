@@ -37,7 +37,8 @@ class ReportFinding(BaseModel):
     start: int = Field(description="character offset of the quote in the document's text")
     end: int
     line: int | None = Field(description="the line the quote starts on (1-based)")
-    rule: str = Field(description="the checklist rule violated, or ''")
+    rule: str = Field(description="the checklist rule violated (for statements: the statement's rule), or ''")
+    label: str = Field(default="", description="statements: entailment, contradiction or not_mentioned")
     explanation: str
     route: Literal["local", "cloud", "human", "none"] = Field(description="where the judgement was made")
     route_reason: str = Field(description="the policy rules that fired, in order")
@@ -102,6 +103,7 @@ def _finding(f: dict[str, Any], document: str) -> ReportFinding:
         end=f.get("end", 0),
         line=document.count("\n", 0, f.get("start", 0)) + 1 if found else None,
         rule=f.get("rule", ""),
+        label=f.get("label", ""),
         explanation=f.get("explanation", "" if found else "no clause of this category was found"),
         route=f.get("route") or "none",
         route_reason=f.get("route_reason", ""),
@@ -110,10 +112,12 @@ def _finding(f: dict[str, Any], document: str) -> ReportFinding:
     )
 
 
-def write_reports(report: Report, out: Path, formats: tuple[str, ...] = tuple(FORMATS)) -> list[Path]:
-    """Write ``report`` to ``out`` in ``formats``; the file names are the source's stem plus the pipeline."""
+def write_reports(
+    report: Report, out: Path, formats: tuple[str, ...] = tuple(FORMATS), name: str | None = None
+) -> list[Path]:
+    """Write ``report`` to ``out`` in ``formats``, as ``NAME.PIPELINE.EXT`` (``name``: the source's stem)."""
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{Path(report.source).stem or 'document'}.{report.pipeline}"
+    stem = f"{name or Path(report.source).stem or 'document'}.{report.pipeline}"
     written = []
     for name in formats:
         path = out / f"{stem}.{FORMATS[name]}"

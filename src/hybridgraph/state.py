@@ -112,7 +112,8 @@ class RetrievedPassage(TypedDict):
 
 class Finding(TypedDict, total=False):
     """One item of a review: where the document says it (a verbatim ``quote`` of
-    ``document[start:end]``), what the review decided (``status``: ``violation``, ``compliant``,
+    ``document[start:end]``), for a checklist statement the ``label`` (``entailment``,
+    ``contradiction``, ``not_mentioned``), what the review decided (``status``: ``violation``, ``compliant``,
     ``needs_review`` or ``not_found``), which rule, why, how it was decided (``route``: ``local``,
     ``cloud`` or ``human``, and ``route_reason``), with what ``confidence``, and, when a person
     should look at it, ``review`` says why ("" otherwise)."""
@@ -124,6 +125,7 @@ class Finding(TypedDict, total=False):
     score: float
     rule: str
     severity: str
+    label: str
     status: str
     explanation: str
     route: str

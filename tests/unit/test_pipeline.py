@@ -33,7 +33,8 @@ party gives written notice of non-renewal at least 180 days before the end of th
 2. Liability. The total aggregate liability of Acme Ltd arising out of this Agreement shall not exceed
 the fees paid in the twelve months before the claim.
 
-3. Governing Law. This Agreement is governed by the laws of Sweden.
+3. Governing Law. This Agreement and any dispute arising out of it shall be governed by and construed in
+accordance with the laws of Sweden, and the courts of Stockholm have exclusive jurisdiction.
 """
 CATEGORIES = ["Renewal Term", "Cap on Liability", "Governing Law", "Audit Rights"]
 
@@ -63,7 +64,7 @@ def local_reply(request: ChatRequest) -> str:
 def review(**options: Any) -> Pipeline:
     steps = [
         ("redact", "redactor"),
-        ("find", "clause-finder", {"categories": CATEGORIES}),
+        ("find", "clause-finder", {"categories": CATEGORIES, "min_score": 0.4}),  # a short contract scores low
         ("judge", "clause-judge"),
         ("verify_quotes", "quote-verifier"),
         ("report", "reporter"),
@@ -221,3 +222,39 @@ def test_unknown_pipeline_suggests_a_shipped_one() -> None:
     with pytest.raises(ConfigError, match="unknown pipeline") as caught:
         Pipeline.load("contract-reviw")
     assert "did you mean 'contract-review'" in (caught.value.fix or "")
+
+
+NDA = """MUTUAL NON-DISCLOSURE AGREEMENT between Acme Ltd and Buyer Inc.
+
+1. Use. The Receiving Party shall use the Confidential Information solely to evaluate the proposed supply
+and for no other purpose.
+
+2. Return. On termination of this Agreement the Receiving Party shall return or destroy all Confidential
+Information, except that it may retain one archival copy.
+
+3. Survival. The obligations of confidentiality survive the termination of this Agreement for five years.
+"""
+
+
+def nda_reply(request: ChatRequest) -> str:
+    statement = request.messages[-1].content.split("\n", 1)[0]
+    label = "entailment" if "destroy or return" in statement or "retain" in statement else "not_mentioned"
+    return json.dumps({"label": label, "explanation": "as the passage says"})
+
+
+def test_nda_check_labels_statements_and_judges_them_by_what_the_company_wants() -> None:
+    pipeline = Pipeline.load("nda-check", clients=fake_clients(nda_reply), redactor=RedactorAgent(detector=Names()))
+    report = pipeline.run_sync(NDA, source="nda.txt").report
+    assert report is not None and len(report.findings) == 17
+    found = {f.rule: f for f in report.findings}
+    assert found["NDA-16"].label == "entailment" and found["NDA-16"].status == "compliant"  # want: entailment
+    assert found["NDA-20"].label == "entailment" and found["NDA-20"].status == "violation"  # want: contradiction
+    assert "retain one archival copy" in found["NDA-20"].quote
+    modelled = [f for f in report.findings if f.route == "local"]
+    unmentioned = [f for f in report.findings if f.route == "none"]
+    assert modelled and unmentioned and all(f.label == "not_mentioned" and not f.quote for f in unmentioned)
+    assert all(
+        f.status == ("compliant" if want == "contradiction" else "violation")
+        for f in unmentioned
+        for want in [pipeline.context.checklist.for_category("NDA", (f.rule,))[0].want]
+    )

@@ -15,7 +15,9 @@ __all__ = ["BUILTIN", "ClauseCategory", "builtin_path", "clause_categories"]
 
 _HERE = Path(__file__).resolve().parent
 #: Shipped documents by name.
-BUILTIN: dict[str, Path] = {"procurement-checklist": _HERE / "procurement-checklist.md"}
+BUILTIN: dict[str, Path] = {
+    name: _HERE / f"{name}.md" for name in ("procurement-checklist", "nda-checklist", "dpa-checklist")
+}
 
 
 def builtin_path(name: str) -> Path:

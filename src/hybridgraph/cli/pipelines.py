@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,6 +53,13 @@ def expand(inputs: list[Path]) -> list[Path]:
     return files
 
 
+def report_names(inputs: list[Path]) -> list[str]:
+    """The report name of each input: its stem, or its whole name where two inputs share a stem."""
+    stems = Counter(p.stem for p in inputs)
+    names = [p.stem if stems[p.stem] == 1 else p.name for p in inputs]
+    return [n if names.count(n) == 1 else f"{n}-{i + 1}" for i, n in enumerate(names)]
+
+
 async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int, quiet: bool) -> list[dict[str, Any]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -65,27 +73,28 @@ async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int,
     )
     with Progress(*columns, transient=False, disable=quiet) as progress:
 
-        async def one(path: Path) -> dict[str, Any]:
+        async def one(path: Path, name: str) -> dict[str, Any]:
             task = progress.add_task(f"{path.name}: waiting", total=steps)
             async with gate:
                 return await _one(
                     pipeline,
-                    path,
+                    (path, name),
                     out,
                     lambda step: progress.update(task, advance=1, description=f"{path.name}: {step}"),
                 )
 
-        return list(await asyncio.gather(*(one(p) for p in inputs)))
+        return list(await asyncio.gather(*(one(p, n) for p, n in zip(inputs, report_names(inputs), strict=True))))
 
 
-async def _one(pipeline: Any, path: Path, out: Path, on_step: Any) -> dict[str, Any]:
+async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any) -> dict[str, Any]:
     from hybridgraph.errors import HybridGraphError
 
+    path, name = item
     try:
         result = await pipeline.run(path, on_step=on_step)
     except HybridGraphError as exc:
         return {"input": str(path), "error": exc.message, "fix": exc.fix}
-    files = pipeline.write_reports(result, out) if result.report is not None else []
+    files = pipeline.write_reports(result, out, name) if result.report is not None else []
     report = result.report
     return {
         "input": str(path),

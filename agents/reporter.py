@@ -24,11 +24,6 @@ class Reporter(PipelineAgent):
         """Build the report of the run so far."""
         cloud = next((c.endpoint for c in self.context.clients if c.zone is not TrustZone.LOCAL), None)
         totals = economics(state.get("uses", []), cloud, self.context.budget)
-        findings = state.get("findings", [])
-        status = (
-            "needs_review"
-            if any(f.get("review") or f.get("status") == "needs_review" for f in findings)
-            else "accepted"
-        )
         report = build_report({**state, "economics": totals}, self.context.pipeline, state.get("source", "document"))
+        status = "needs_review" if report.needs_review else "accepted"
         return {"economics": totals, "status": status, "report": report.model_dump(mode="json")}

@@ -6,12 +6,13 @@ the contract review's clause finder takes its candidates from ``rank_pieces``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass
 
-from hybridgraph.tools.chunking import split_contract
-from hybridgraph.tools.sparse import Bm25Encoder
+from hybridgraph.tools.chunking import Chunk, split_contract
+from hybridgraph.tools.sparse import Bm25Encoder, SparseVector
 
 __all__ = ["Piece", "rank_pieces", "select_excerpts"]
 
@@ -30,11 +31,8 @@ def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
     ``query``, best first (ties: earlier first). Query words are weighted by their inverse
     document frequency over the pieces, so words every piece has ("party", "agreement") count
     for little and the words that set a clause apart decide."""
-    encoder = Bm25Encoder()
-    wanted = encoder.query(query)
-    chunks = split_contract(text, target=chars // 2, limit=chars)
-    vectors = [encoder.passage(text[c.start : c.end]) for c in chunks]
-    frequency = Counter(t for v in vectors for t in v.indices)
+    chunks, vectors, frequency = _indexed(text, chars)
+    wanted = Bm25Encoder().query(query)
     n = len(vectors)
     weights = {
         t: w * math.log(1 + (n - frequency[t] + 0.5) / (frequency[t] + 0.5))
@@ -46,6 +44,16 @@ def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
         if score > 0:
             pieces.append(Piece(chunk.start, chunk.end, score))
     return sorted(pieces, key=lambda p: (-p.score, p.start))
+
+
+@functools.lru_cache(maxsize=4)
+def _indexed(text: str, chars: int) -> tuple[list[Chunk], list[SparseVector], Counter[int]]:
+    """The pieces of ``text``, their BM25 vectors and each term's document frequency (cached:
+    a review ranks the same document once per category)."""
+    encoder = Bm25Encoder()
+    chunks = split_contract(text, target=chars // 2, limit=chars)
+    vectors = [encoder.passage(text[c.start : c.end]) for c in chunks]
+    return chunks, vectors, Counter(t for v in vectors for t in v.indices)
 
 
 def select_excerpts(text: str, query: str, count: int, chars: int) -> list[str]:

@@ -95,6 +95,9 @@ def build_report(state: dict[str, Any], pipeline: str, source: str) -> Report:
 def _finding(f: dict[str, Any], document: str) -> ReportFinding:
     found = bool(f.get("quote"))
     status = f.get("status") or ("needs_review" if found else "not_found")
+    review = f.get("review", "") or (
+        "not judged by any model in this run; judge it by hand" if not f.get("status") and found else ""
+    )
     return ReportFinding(
         category=f["category"],
         status=status,  # type: ignore[arg-type]
@@ -108,7 +111,7 @@ def _finding(f: dict[str, Any], document: str) -> ReportFinding:
         route=f.get("route") or "none",
         route_reason=f.get("route_reason", ""),
         confidence=f.get("confidence"),
-        review=f.get("review", ""),
+        review=review,
     )
 
 

@@ -33,7 +33,10 @@ from hybridgraph.errors import (
 from hybridgraph.zones import Sensitivity, TrustZone
 
 if TYPE_CHECKING:
+    from hybridgraph.agents.base import BuildContext, PipelineAgent
     from hybridgraph.catalog import Catalog, Endpoint, Tier
+    from hybridgraph.graphs.pipeline import Pipeline, PipelineResult
+    from hybridgraph.graphs.registry import register_agent, register_tool
     from hybridgraph.home import DataHome
     from hybridgraph.models import (
         AuditedModel,
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from hybridgraph.modelspec import ModelSpec, Provider, parse_model_string
     from hybridgraph.resilience import Resilience
     from hybridgraph.telemetry import AuditLog, Telemetry, TracedNode, workflow
+    from hybridgraph.tools.reports import Report
 
 __version__ = "0.1.0"
 
@@ -67,6 +71,13 @@ _LAZY: dict[str, str] = {
     "ModelSpec": "hybridgraph.modelspec",
     "Provider": "hybridgraph.modelspec",
     "parse_model_string": "hybridgraph.modelspec",
+    "BuildContext": "hybridgraph.agents.base",
+    "PipelineAgent": "hybridgraph.agents.base",
+    "Pipeline": "hybridgraph.graphs.pipeline",
+    "PipelineResult": "hybridgraph.graphs.pipeline",
+    "register_agent": "hybridgraph.graphs.registry",
+    "register_tool": "hybridgraph.graphs.registry",
+    "Report": "hybridgraph.tools.reports",
     **dict.fromkeys(("AuditLog", "Telemetry", "TracedNode", "workflow"), "hybridgraph.telemetry"),
     **dict.fromkeys(
         (
@@ -93,6 +104,13 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AuditLog",
     "AuditedModel",
+    "BuildContext",
+    "Pipeline",
+    "PipelineAgent",
+    "PipelineResult",
+    "Report",
+    "register_agent",
+    "register_tool",
     "Catalog",
     "ChatRequest",
     "CircuitOpenError",

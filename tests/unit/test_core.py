@@ -61,6 +61,13 @@ PUBLIC_API = {
     "Telemetry",
     "TracedNode",
     "workflow",
+    "BuildContext",
+    "Pipeline",
+    "PipelineAgent",
+    "PipelineResult",
+    "Report",
+    "register_agent",
+    "register_tool",
 }
 
 

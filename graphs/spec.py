@@ -44,6 +44,20 @@ class ModelsSpec(_Strict):
     local: str | None = Field(default=None, description="the local endpoint, e.g. local-smollm2 or ollama-qwen")
     cloud: str | None = Field(default=None, description="the cloud endpoint, e.g. cloud-gpt")
 
+    @field_validator("local", "cloud")
+    @classmethod
+    def _known_model(cls, ref: str | None) -> str | None:
+        from hybridgraph.catalog import Catalog
+        from hybridgraph.errors import HybridGraphError
+
+        if ref is None:
+            return ref
+        try:
+            Catalog.load().resolve(ref)
+        except HybridGraphError as exc:
+            raise ValueError(f"{exc.message}; {exc.fix or ''}".rstrip("; ")) from None
+        return ref
+
 
 class KnowledgeSpec(_Strict):
     """What the steps judge against."""

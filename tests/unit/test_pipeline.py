@@ -175,6 +175,8 @@ def test_spec_errors_point_at_the_problem() -> None:
     error = spec_error("name: x\nsteps:\n  - {id: a, agent: redactor}\n  - {id: a, agent: reporter}\n")
     assert "repeated: a" in error.message
     assert "steps" in spec_error("name: x\n").message
+    error = spec_error("name: x\nmodels: {local: ollama-qwn}\nsteps:\n  - {id: a, agent: redactor}\n")
+    assert "p.yaml:2:17" in error.message and "Did you mean 'ollama-qwen'" in error.message
 
 
 def test_shipped_pipelines_are_valid() -> None:

@@ -112,7 +112,10 @@ def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from hybridgraph.home import DataHome
+
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    traces = DataHome.from_env().traces
     for row in rows:
         if row.get("error"):
             err.print(f"[bold red]{escape(row['input'])}[/]: {escape(row['error'])}")
@@ -132,7 +135,8 @@ def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
         local = f"{e.get('local_share', 1.0):.0%} of {e.get('model_steps', 0)} model steps local"
         out.print(f"  routing: {local} ({zones or 'none'}); cost ${e.get('cost_usd', 0.0):.4f}")
         out.print(f"  reports: {', '.join(row['reports'])}")
-        out.print(f"  [dim]run {row['run_id']} · trace: hybridgraph trace show {row['run_id']}[/]")
+        run = row["run_id"]
+        out.print(f"  [dim]run {run} · trace {traces / f'{run}.json'} (hybridgraph trace show|open {run})[/]")
 
 
 def validate_command(file: Annotated[Path, typer.Argument(help="a pipeline YAML file")]) -> None:

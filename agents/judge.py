@@ -4,7 +4,9 @@ Each clause is a small run of a routing pattern (cascade by default): the policy
 before every model step, the local model judges first (the clause plus the category's company
 rules), the verifier checks the answer and treats ``needs_review`` as "unsure", and the policy
 decides whether to escalate. An escalation sends the cloud the clause's pseudonymised excerpts
-only, to compare against market practice; its answer's placeholders are restored locally.
+and the wording of the company rules it is judged against (no other document data), to
+compare against market practice; its answer's placeholders are restored locally. A clause
+keeps at least the document's sensitivity, so a restricted contract's clauses stay local.
 The sub-runs share the pipeline's redactor (so one vault, one set of placeholders) and its
 budget (each sees what the clauses before it spent).
 
@@ -31,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.agents.base import PipelineAgent
 from hybridgraph.agents.tasks import Task, judge_task, statement_task
-from hybridgraph.state import Finding, ModelUse, RetrievedPassage, RunState
+from hybridgraph.errors import ConfigError
+from hybridgraph.state import Finding, ModelUse, RunState
 from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.zones import Sensitivity, TrustZone
 
@@ -59,6 +62,10 @@ class ClauseJudge(PipelineAgent):
     Config = JudgeConfig
     config: JudgeConfig
 
+    def __init__(self, config: JudgeConfig, context: Any) -> None:
+        super().__init__(config, context)
+        self._graphs: dict[str, Any] = {}
+
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Rewrites ``findings`` with judgements; adds the sub-runs' uses, routes and faults."""
         gate = asyncio.Semaphore(self.config.concurrency)
@@ -71,14 +78,19 @@ class ClauseJudge(PipelineAgent):
                 return self.unmentioned(finding), {}
             async with gate:
                 result = await self.sub_run(state, finding, spent)
-            spent.extend(result.get("uses", []))
+            spent.extend(result["new_uses"])
             return self.judged(finding, result), result
 
-        done = await asyncio.gather(*(one(f) for f in state.get("findings", [])))
+        try:
+            async with asyncio.TaskGroup() as group:  # one failure cancels the other clauses' runs
+                tasks = [group.create_task(one(f)) for f in state.get("findings", [])]
+        except BaseExceptionGroup as failed:  # the first failure, as itself (a clear error stays clear)
+            raise failed.exceptions[0] from None
+        done = [task.result() for task in tasks]
         results = [r for _, r in done if r]
         return {
             "findings": [f for f, _ in done],
-            "uses": [u for r in results for u in r.get("new_uses", [])],
+            "uses": [u for r in results for u in r["new_uses"]],
             "routes": [route for r in results for route in r.get("routes", [])],
             "faults": [fault for r in results for fault in r.get("faults", [])],
         }
@@ -91,7 +103,6 @@ class ClauseJudge(PipelineAgent):
             "document": finding["quote"],
             "run_id": state.get("run_id", ""),
             "reachable": list(state.get("reachable", [c.name for c in self.context.clients])),
-            "passages": self.rule_passages(finding["category"]) if self.config.mode == "compliance" else [],
             "sensitivity_floor": self.floor(state, finding),
             "uses": seed,
         }
@@ -112,7 +123,13 @@ class ClauseJudge(PipelineAgent):
 
     def statement(self, finding: Finding) -> ChecklistRule:
         """The checklist statement a finding is about (its ``rule``)."""
-        return next(r for r in self.context.checklist.rules if r.id == finding.get("rule"))
+        rule = next((r for r in self.context.checklist.rules if r.id == finding.get("rule")), None)
+        if rule is None:
+            raise ConfigError(
+                f"finding '{finding.get('category')}' names no statement of the checklist ('{finding.get('rule')}')",
+                fix="with clause-judge 'mode: statements', let clause-finder find 'items: checklist'",
+            )
+        return rule
 
     def unmentioned(self, finding: Finding) -> Finding:
         """A statement with no passage about it: not mentioned, judged without a model."""
@@ -124,38 +141,30 @@ class ClauseJudge(PipelineAgent):
     def status_of(label: str, want: str) -> str:
         """A statement's status: compliant when the document says what the company wants (or is
         silent on what it does not want), else a violation."""
+        want = want or "entailment"  # a statement without ``want:`` is one the document should make
         if label == want or (label == "not_mentioned" and want == "contradiction"):
             return "compliant"
         return "violation"
 
-    def rule_passages(self, category: str) -> list[RetrievedPassage]:
-        """The category's checklist rules, as the passages the local solver reads."""
-        source = self.context.checklist.source
-        return [
-            RetrievedPassage(
-                text=r.brief(),
-                source=source,
-                start=0,
-                end=0,
-                section=r.category,
-                sensitivity=Sensitivity.INTERNAL,
-                score=1.0,
-            )
-            for r in self.context.checklist.for_category(category)
-        ]
-
     @staticmethod
     def floor(state: RunState, finding: Finding) -> Sensitivity:
-        """The highest level of the document's chunks that the clause overlaps (internal if none)."""
-        levels = [
+        """The clause's least level: the document's (a restricted contract's clauses stay local),
+        or that of a chunk it overlaps, whichever is higher."""
+        levels = [state.get("sensitivity", Sensitivity.INTERNAL)] + [
             c["sensitivity"]
             for c in state.get("chunks", [])
             if c["start"] < finding["end"] and finding["start"] < c["end"]
         ]
-        return max(levels, key=lambda s: s.rank, default=Sensitivity.INTERNAL)
+        return max(levels, key=lambda s: s.rank)
 
     def graph(self, task: Task) -> Any:
-        """The pattern graph of ``task`` (no checkpointer: a person's review is asked for in the report)."""
+        """The pattern graph of ``task`` (no checkpointer: a person's review is asked for in the
+        report), built once per task."""
+        if task.instruction not in self._graphs:
+            self._graphs[task.instruction] = self._build(task)
+        return self._graphs[task.instruction]
+
+    def _build(self, task: Task) -> Any:
         from hybridgraph.graphs.cascade import cascade
         from hybridgraph.graphs.parallel import parallel
         from hybridgraph.graphs.split import split

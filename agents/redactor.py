@@ -3,7 +3,8 @@ real values back into an answer.
 
 As a LangGraph node it reads ``document`` and writes ``redacted``, the document's and each
 chunk's sensitivity, entity counts and warnings. A ``sensitivity_floor`` in the state (an
-excerpt of a document keeps at least the level of the text it came from) raises the level.
+excerpt of a document keeps at least the level of the text it came from) raises the level,
+and values already in the run's vault are replaced wherever they appear (``Vault.mentions``).
 Its ``restore`` node reads ``answer`` (from any model, written with placeholders) and writes
 ``restored`` and the placeholders it could not restore. Real values stay in the run's vault:
 in memory by default, or in a ``VaultStore`` (encrypted files) when a run must survive a restart.
@@ -52,10 +53,10 @@ class RedactorAgent:
         """The redact node. Detection is CPU-bound, so it runs in a worker thread."""
         text = check_text(state.get("document", ""), "the document")
         run_id = _run_id(state, config)
-        with tool_span("pii_detect") as span:
-            findings = await asyncio.to_thread(self.detector.detect, text)
-            span.set_attribute(Attr.PII_FINDINGS, len(findings))
         vault = self.vault(run_id)
+        with tool_span("pii_detect") as span:
+            findings = await asyncio.to_thread(self.detector.detect, text) + vault.mentions(text)
+            span.set_attribute(Attr.PII_FINDINGS, len(findings))
         redacted = pseudonymize(text, findings, vault)
         if self.store is not None:
             self.store.save(run_id, vault)
@@ -69,7 +70,7 @@ class RedactorAgent:
             "run_id": run_id,
             "redacted": redacted,
             "sensitivity": level,
-            "sensitivity_reasons": list(verdict.reasons) + ([] if level is verdict.level else ["the document's level"]),
+            "sensitivity_reasons": list(verdict.reasons) + ([] if level is verdict.level else ["the source's level"]),
             "chunks": chunks,
             "entity_counts": dict(Counter(f.entity_type for f in findings)),
             "warnings": list(verdict.warnings),

@@ -17,6 +17,7 @@ configured is named in the report rather than failing the run.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from hybridgraph.zones import TrustZone
 __all__ = ["SHIPPED", "Pipeline", "PipelineResult", "shipped_pipelines"]
 
 SHIPPED = Path(__file__).resolve().parent / "pipelines"
+#: How long a probe of the endpoints holds (seconds).
+PROBE_EVERY_S = 60.0
 
 
 def shipped_pipelines() -> dict[str, Path]:
@@ -50,7 +53,7 @@ class PipelineResult:
     source: str
     state: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def report(self) -> Report | None:
         """The run's report, when the pipeline has a reporter step."""
         data = self.state.get("report")
@@ -78,6 +81,8 @@ class Pipeline:
         ``hybridgraph.testing``); ``redactor`` a ``RedactorAgent`` with another detector."""
         self.spec, self._clients, self._catalog, self._budget = spec, clients, catalog, budget
         self._redactor = redactor
+        self._probe_lock = asyncio.Lock()
+        self._probed: tuple[float, list[str]] | None = None
 
     @classmethod
     def from_yaml(cls, path: Path | str, **options: Any) -> Pipeline:
@@ -85,7 +90,8 @@ class Pipeline:
         from hybridgraph.yamlconfig import load_yaml_model
 
         path = Path(path)
-        return cls(load_yaml_model(path, PipelineSpec, context={"base": str(path.resolve().parent)}), **options)
+        context = {"base": str(path.resolve().parent), "catalog": options.get("catalog")}
+        return cls(load_yaml_model(path, PipelineSpec, context=context), **options)
 
     @classmethod
     def load(cls, ref: str | Path, **options: Any) -> Pipeline:
@@ -215,7 +221,14 @@ class Pipeline:
         return check_text(document, source or "the document"), source or "text"
 
     async def reachable(self) -> list[str]:
-        """The endpoints usable now; records why the others are not (``context.extra['unavailable']``)."""
+        """The endpoints usable now (probed at most once a minute, so a batch probes once); records
+        why the others are not (``context.extra['unavailable']``)."""
+        async with self._probe_lock:
+            if self._probed is None or time.monotonic() - self._probed[0] > PROBE_EVERY_S:
+                self._probed = (time.monotonic(), await self._probe())
+            return list(self._probed[1])
+
+    async def _probe(self) -> list[str]:
         from hybridgraph.models.availability import check_all
         from hybridgraph.models.function import FunctionModel
 
@@ -224,11 +237,8 @@ class Pipeline:
         ready = await check_all([c.endpoint for c in probed])
         down = {c.name: a.detail for c, a in zip(probed, ready, strict=True) if not a.ready}
         policy, names = self.context.policy, {c.name for c in clients}
-        down |= {
-            n: "no client for it in this pipeline"
-            for n in (policy.local_endpoint, policy.cloud_endpoint)
-            if n not in names
-        }
+        endpoints = (policy.local_endpoint, policy.cloud_endpoint)
+        down |= {n: "no client for it in this pipeline" for n in endpoints if n not in names}
         self.context.extra["unavailable"] = down
         return [c.name for c in clients if c.name not in down]
 

@@ -19,6 +19,7 @@ AGENT_GROUP = "hybridgraph.agents"
 TOOL_GROUP = "hybridgraph.tools"
 _added: dict[str, dict[str, Any]] = {AGENT_GROUP: {}, TOOL_GROUP: {}}
 _loaded: dict[str, dict[str, Any]] = {}
+_broken: dict[str, ConfigError] = {}  # entry points that failed to load, by name
 
 
 def agents() -> dict[str, type[PipelineAgent]]:
@@ -57,6 +58,8 @@ def _resolve(group: str, name: str) -> Any:
     known = _registry(group)
     if name in known:
         return known[name]
+    if name in _broken:
+        raise _broken[name]
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     kind = group.rsplit(".", 1)[-1]
@@ -68,14 +71,14 @@ def _resolve(group: str, name: str) -> Any:
 
 def _registry(group: str) -> dict[str, Any]:
     if group not in _loaded:
-        found = {}
+        found: dict[str, Any] = {}
         for point in entry_points(group=group):
             try:
                 found[point.name] = point.load()
             except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
-                raise ConfigError(
+                _broken[point.name] = ConfigError(
                     f"the {group} entry point '{point.name}' ({point.value}) does not load: {type(exc).__name__}",
                     fix="reinstall the package that provides it, or uninstall it",
-                ) from None
+                )
         _loaded[group] = found
     return {**_loaded[group], **_added[group]}

@@ -46,14 +46,14 @@ class ModelsSpec(_Strict):
 
     @field_validator("local", "cloud")
     @classmethod
-    def _known_model(cls, ref: str | None) -> str | None:
+    def _known_model(cls, ref: str | None, info: ValidationInfo) -> str | None:
         from hybridgraph.catalog import Catalog
         from hybridgraph.errors import HybridGraphError
 
         if ref is None:
             return ref
         try:
-            Catalog.load().resolve(ref)
+            ((info.context or {}).get("catalog") or Catalog.load()).resolve(ref)
         except HybridGraphError as exc:
             raise ValueError(f"{exc.message}; {exc.fix or ''}".rstrip("; ")) from None
         return ref
@@ -96,13 +96,13 @@ class StepSpec(_Strict):
     @field_validator("agent")
     @classmethod
     def _known_agent(cls, name: str) -> str:
-        from hybridgraph.graphs.registry import agents
+        from hybridgraph.errors import ConfigError
+        from hybridgraph.graphs.registry import resolve_agent
 
-        known = agents()
-        if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ValueError(f"unknown agent '{name}'; {hint}registered agents: {', '.join(sorted(known))}")
+        try:
+            resolve_agent(name)
+        except ConfigError as exc:  # unknown (with "did you mean") or a plugin that does not load
+            raise ValueError(f"{exc.message}; {exc.fix}") from None
         return name
 
     @field_validator("config")
@@ -138,7 +138,7 @@ class PipelineSpec(_Strict):
     schema_: str | None = Field(default=None, alias="$schema", description="the JSON Schema, for editors")
     name: str = Field(pattern=_ID)
     description: str = ""
-    inputs: tuple[InputSpec, ...] = (InputSpec(),)
+    inputs: tuple[InputSpec, ...] = Field(default=(InputSpec(),), min_length=1, max_length=1)
     models: ModelsSpec = ModelsSpec()
     policy: str = Field(default="balanced", description="a preset (balanced, strict, cost-saver) or a policy file")
     knowledge: KnowledgeSpec = KnowledgeSpec()

@@ -121,15 +121,15 @@ def write_reports(
     """Write ``report`` to ``out`` in ``formats``, as ``NAME.PIPELINE.EXT`` (``name``: the source's stem)."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{name or Path(report.source).stem or 'document'}.{report.pipeline}"
+    render = {
+        "json": lambda: report.model_dump_json(indent=2),
+        "markdown": lambda: markdown(report),
+        "html": lambda: to_html(report),
+    }
     written = []
-    for name in formats:
-        path = out / f"{stem}.{FORMATS[name]}"
-        text = {
-            "json": lambda: report.model_dump_json(indent=2),
-            "markdown": lambda: markdown(report),
-            "html": lambda: to_html(report),
-        }[name]()
-        path.write_text(text + "\n", encoding="utf-8")
+    for kind in formats:
+        path = out / f"{stem}.{FORMATS[kind]}"
+        path.write_text(render[kind]() + "\n", encoding="utf-8")
         written.append(path)
     return written
 
@@ -161,14 +161,13 @@ def markdown(report: Report) -> str:
 
 
 def _finding_md(i: int, f: ReportFinding) -> list[str]:
-    quote = " ".join(f.quote.split())
-    lines = [
-        f"## {i}. {f.category}: {f.status.replace('_', ' ')}" + (f" ({f.rule})" if f.rule else ""),
-        "",
-        f"> {quote}",
-        "",
-        f"*Line {f.line}, characters {f.start} to {f.end}.*",
-        "",
+    title = f"## {i}. {f.category}: {f.status.replace('_', ' ')}" + (f" ({f.rule})" if f.rule else "")
+    lines = [title, ""]
+    if f.quote:
+        lines += [f"> {' '.join(f.quote.split())}", "", f"*Line {f.line}, characters {f.start} to {f.end}.*", ""]
+    if f.label:
+        lines.append(f"- **Label:** {f.label.replace('_', ' ')}")
+    lines += [
         f"- **Explanation:** {f.explanation}",
         f"- **Route:** {f.route} ({f.route_reason or 'no model step'})",
         f"- **Confidence:** {'n/a' if f.confidence is None else f'{f.confidence:.2f}'}",

@@ -45,7 +45,8 @@ class Names:
     config = None
 
     def detect(self, text: str) -> list[PiiFinding]:
-        return [PiiFinding(m.start(), m.end(), "ORGANIZATION", 0.9) for m in re.finditer(r"Acme Ltd|Buyer Inc", text)]
+        names = [PiiFinding(m.start(), m.end(), "ORGANIZATION", 0.9) for m in re.finditer(r"Acme Ltd|Buyer Inc", text)]
+        return names + [PiiFinding(m.start(), m.end(), "IBAN_CODE", 0.9) for m in re.finditer(r"DE\d{20}", text)]
 
 
 def judgement(status: str, rule: str = "", explanation: str = "because") -> str:
@@ -69,7 +70,8 @@ def review(**options: Any) -> Pipeline:
         ("verify_quotes", "quote-verifier"),
         ("report", "reporter"),
     ]
-    return Pipeline.compose("test-review", steps, redactor=RedactorAgent(detector=Names()), **options)  # type: ignore[arg-type]
+    options.setdefault("redactor", RedactorAgent(detector=Names()))
+    return Pipeline.compose("test-review", steps, **options)  # type: ignore[arg-type]
 
 
 def by_category(report: Report) -> dict[str, Any]:
@@ -260,3 +262,49 @@ def test_nda_check_labels_statements_and_judges_them_by_what_the_company_wants()
         for f in unmentioned
         for want in [pipeline.context.checklist.for_category("NDA", (f.rule,))[0].want]
     )
+
+
+async def test_a_restricted_contract_is_judged_locally_only() -> None:
+    def cloud_reply(request: ChatRequest) -> str:
+        raise AssertionError("a clause of a restricted contract reached the cloud")
+
+    clients = fake_clients(local_reply, cloud_reply, scanner=Names().detect)
+    iban = "\n\n4. Payment. Fees are paid to the account DE89370400440532013000.\n"
+    result = await review(clients=clients).run(CONTRACT + iban)
+    assert result.state["sensitivity"] == "restricted"
+    cap = by_category(result.report)["Cap on Liability"]  # type: ignore[arg-type]
+    assert cap.status == "needs_review" and "restricted-local" in cap.route_reason  # never cloud_redacted
+    assert cap.route == "human" and cap.review.startswith("stop-after-two")  # the policy asks a person
+
+
+async def test_names_found_anywhere_in_the_document_are_pseudonymised_in_every_clause() -> None:
+    class PreambleOnly(Names):
+        """Finds the names only in the preamble, as NER may with a party's defined name."""
+
+        def detect(self, text: str) -> list[PiiFinding]:
+            return [f for f in super().detect(text) if "AGREEMENT between" in text]
+
+    seen: list[str] = []
+
+    def cloud_reply(request: ChatRequest) -> str:
+        seen.append(request.messages[-1].content)
+        return judgement("compliant")
+
+    clients = fake_clients(local_reply, cloud_reply, scanner=PreambleOnly().detect)
+    pipeline = review(clients=clients, redactor=RedactorAgent(detector=PreambleOnly()))
+    await pipeline.run(CONTRACT)
+    assert seen and all("Acme" not in text for text in seen)  # the liability clause names Acme Ltd
+
+
+def test_a_statement_the_checklist_lacks_is_a_clear_error() -> None:
+    pipeline = Pipeline.compose(
+        "mismatch",
+        [
+            ("find", "clause-finder", {"categories": ["Governing Law"], "min_score": 0.1}),
+            ("judge", "clause-judge", {"mode": "statements"}),
+        ],
+        clients=fake_clients(nda_reply),
+        redactor=RedactorAgent(detector=Names()),
+    )
+    with pytest.raises(ConfigError, match="names no statement of the checklist"):
+        pipeline.run_sync(CONTRACT)

@@ -11,7 +11,7 @@ from readme_commands import readme_commands as _commands
 def test_readme_has_the_main_job_and_the_test_command() -> None:
     main_job, tests = _commands()
     assert "hybridgraph run" in main_job and ".[embedded]" in main_job
-    sample = re.search(r"hybridgraph run \w+ (\S+)", main_job)
+    sample = re.search(r"hybridgraph run [\w-]+ (\S+)", main_job)
     assert sample is not None and (ROOT / sample.group(1)).is_file()
     assert "pytest" in tests and ".[dev,embedded]" in tests
 

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from hybridgraph.tools.pii.findings import Finding, normal_form, resolve_overlaps
+from hybridgraph.tools.pii.findings import ENTITY_PREFIXES, Finding, normal_form, resolve_overlaps
 
 __all__ = ["PLACEHOLDER", "TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
 
@@ -61,6 +61,20 @@ class Vault:
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def mentions(self, text: str) -> list[Finding]:
+        """Where the values this vault holds appear in ``text`` (ignoring case and spacing): a value
+        found anywhere in a run is replaced wherever it appears, even in an excerpt too short for
+        the detector to recognise it again."""
+        types = {prefix: entity for entity, prefix in reversed(ENTITY_PREFIXES.items())}
+        found = []
+        for (prefix, _), token in self._tokens.items():
+            words = self._values[token].split()
+            if words:
+                pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)"
+                entity = types.get(prefix, prefix)
+                found += [Finding(m.start(), m.end(), entity, 0.99) for m in re.finditer(pattern, text, re.IGNORECASE)]
+        return found
 
     def to_json(self) -> str:
         """The mapping as JSON, for ``VaultStore`` to encrypt; never write this anywhere in the clear."""

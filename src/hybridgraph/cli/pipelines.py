@@ -92,9 +92,14 @@ async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any) -
     path, name = item
     try:
         result = await pipeline.run(path, on_step=on_step)
+        files = pipeline.write_reports(result, out, name) if result.report is not None else []
     except HybridGraphError as exc:
         return {"input": str(path), "error": exc.message, "fix": exc.fix}
-    files = pipeline.write_reports(result, out, name) if result.report is not None else []
+    except OSError as exc:
+        return {"input": str(path), "error": f"cannot write the reports: {exc.strerror}", "fix": f"check {out}"}
+    except Exception as exc:  # noqa: BLE001 - one document's bug must not lose the batch
+        fix = "re-run this document alone with HYBRIDGRAPH_DEBUG=1 for the traceback, and report it"
+        return {"input": str(path), "error": f"unexpected {type(exc).__name__}", "fix": fix}
     report = result.report
     return {
         "input": str(path),

@@ -308,3 +308,15 @@ def test_a_statement_the_checklist_lacks_is_a_clear_error() -> None:
     )
     with pytest.raises(ConfigError, match="names no statement of the checklist"):
         pipeline.run_sync(CONTRACT)
+
+
+def test_a_non_english_contract_stays_local_and_the_report_says_why() -> None:
+    text = (
+        "RAHMENVERTRAG zwischen der Acme GmbH und der Käufer AG.\n\n1. Laufzeit. Dieser Vertrag verlängert sich "
+        "automatisch um jeweils zwei Jahre, wenn er nicht mit einer Frist von sechs Monaten gekündigt wird.\n\n"
+        "2. Haftung. Die Haftung des Lieferanten ist auf die im letzten Jahr gezahlten Entgelte begrenzt.\n"
+    )
+    report = review(clients=fake_clients(local_reply)).run_sync(text, source="vertrag.txt").report
+    assert report is not None and report.sensitivity == "restricted"
+    assert any("does not look like English" in w for w in report.warnings)
+    assert "does not look like English" in markdown(report)

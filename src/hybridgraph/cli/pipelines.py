@@ -18,6 +18,24 @@ import typer
 __all__ = ["pipelines_command", "run_pipeline", "schema_command", "validate_command"]
 
 
+def known_or_fail(ref: str, patterns: tuple[str, ...]) -> None:
+    """A clear error, with "did you mean", when ``ref`` is no pipeline, pipeline file or pattern."""
+    import difflib
+
+    from hybridgraph.errors import ConfigError
+    from hybridgraph.graphs.pipeline import shipped_pipelines
+
+    shipped = list(shipped_pipelines())
+    if ref in shipped or Path(ref).suffix.lower() in (".yaml", ".yml") or Path(ref).exists():
+        return
+    close = difflib.get_close_matches(ref, [*shipped, *patterns], n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise ConfigError(
+        f"unknown pipeline or pattern '{ref}'",
+        fix=f"{hint}use a pipeline ({', '.join(shipped)}), a YAML file, or a pattern: cascade, parallel or split",
+    )
+
+
 def run_pipeline(
     ref: str, inputs: list[Path], out: Path, concurrency: int, as_json: bool, catalog_file: Path | None
 ) -> None:

@@ -44,8 +44,9 @@ def run_command(
     """Run a pipeline on documents and write its reports; or run one routing pattern (cascade,
     parallel, split) on one document, durably (resumable after a pause or a crash)."""
     if pipeline not in PATTERNS:
-        from hybridgraph.cli.pipelines import run_pipeline
+        from hybridgraph.cli.pipelines import known_or_fail, run_pipeline
 
+        known_or_fail(pipeline, PATTERNS)
         run_pipeline(pipeline, [Path(i) for i in inputs], out, concurrency, as_json, catalog_file)
         return
     from hybridgraph.errors import ConfigError

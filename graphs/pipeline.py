@@ -36,6 +36,8 @@ from hybridgraph.zones import TrustZone
 __all__ = ["SHIPPED", "Pipeline", "PipelineResult", "shipped_pipelines"]
 
 SHIPPED = Path(__file__).resolve().parent / "pipelines"
+#: The first step of a served graph (``Pipeline.served``).
+INTAKE = "intake"
 #: How long a probe of the endpoints holds (seconds).
 PROBE_EVERY_S = 60.0
 
@@ -153,7 +155,16 @@ class Pipeline:
 
     @cached_property
     def graph(self) -> Any:
-        """The compiled LangGraph graph."""
+        """The compiled LangGraph graph (its input: ``document``, ``run_id``, ``source``, ``reachable``)."""
+        return self._compile(intake=False)
+
+    def served(self, checkpointer: Any = None) -> Any:
+        """The graph for a LangGraph server (``langgraph.json``; the server adds its checkpointer):
+        its input is just ``{"document": TEXT, "source": NAME}``, and a first ``intake`` step
+        checks the text, takes the run id from the server's config and probes the endpoints."""
+        return self._compile(intake=True, checkpointer=checkpointer)
+
+    def _compile(self, *, intake: bool, checkpointer: Any = None) -> Any:
         from langgraph.graph import END, START, StateGraph
 
         from hybridgraph.graphs.registry import resolve_agent
@@ -163,14 +174,35 @@ class Pipeline:
         graph = StateGraph(RunState)
         for step in self.spec.steps:
             graph.add_node(step.id, TracedNode(step.id, resolve_agent(step.agent).build(step.config, self.context)))
-        graph.add_edge(START, self.spec.steps[0].id)
+        first = self.spec.steps[0].id
+        if intake and INTAKE in {s.id for s in self.spec.steps}:
+            raise ConfigError(f"a served pipeline's first step is '{INTAKE}'", fix="rename your step of that id")
+        if intake:
+            graph.add_node(INTAKE, TracedNode(INTAKE, self._intake))
+            graph.add_edge(START, INTAKE)
+            graph.add_edge(INTAKE, first)
+        else:
+            graph.add_edge(START, first)
         for node, edges in self.spec.order():
             targets = [END if e.to == END_STEP else e.to for e in edges] or [END]
             if len(edges) <= 1 and (not edges or edges[0].when is None):
                 graph.add_edge(node, targets[0])
             else:
                 graph.add_conditional_edges(node, _chooser(edges), list(dict.fromkeys([*targets, END])))
-        return graph.compile(name=self.spec.name)
+        return graph.compile(name=self.spec.name, checkpointer=checkpointer)
+
+    async def _intake(self, state: dict[str, Any], config: Any = None) -> dict[str, Any]:
+        """A served run's start: the checked text, a run id (the server's) and the usable endpoints."""
+        from hybridgraph.textinput import check_text
+
+        configurable = (config or {}).get("configurable", {})
+        run_id = state.get("run_id") or configurable.get("run_id") or configurable.get("thread_id")
+        return {
+            "document": check_text(state.get("document", ""), "the document"),
+            "source": state.get("source") or "text",
+            "run_id": str(run_id or uuid.uuid4().hex[:16]),
+            "reachable": await self.reachable(),
+        }
 
     async def run(
         self,

@@ -22,11 +22,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running(
-    args: list[str], ready_url: str, *, log: Path, timeout_s: float = 120.0
+    args: list[str],
+    ready_url: str,
+    *,
+    log: Path,
+    timeout_s: float = 120.0,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``python <args>`` until the block ends; wait for ``ready_url`` to answer first."""
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env)
     try:
         _wait(proc, ready_url, log, timeout_s)
         yield proc

@@ -137,6 +137,19 @@ async def test_stream_yields_each_step() -> None:
     assert steps == ["redact", "find", "judge", "verify_quotes", "report", "__values__"]
 
 
+async def test_served_graph_takes_just_the_document_and_uses_the_servers_thread() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    graph = review(clients=fake_clients(local_reply)).served(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "thread-7"}}
+    state = await graph.ainvoke({"document": CONTRACT, "source": "msa.txt"}, config)
+    assert state["run_id"] == "thread-7" and state["reachable"] == ["local"]
+    assert by_category(Report.model_validate(state["report"]))["Renewal Term"].status == "violation"
+    assert (await graph.aget_state(config)).values["source"] == "msa.txt"
+    with pytest.raises(InputError, match="empty"):
+        await graph.ainvoke({"document": "  ", "source": "x"}, {"configurable": {"thread_id": "t2"}})
+
+
 def test_quote_verifier_relocates_or_flags() -> None:
     document = "1. Term. Two   years.\n2. Law. Sweden."
     moved = QuoteVerifier.check(document, {"category": "x", "quote": "Two years.", "start": 0, "end": 3})

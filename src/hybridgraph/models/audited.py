@@ -69,24 +69,23 @@ class AuditedModel(WrappedModel):
         if blocked:
             span.set_attribute(Attr.EGRESS_BLOCKED, [f"{kind}={n}" for kind, n in sorted(blocked.items())])
         usage = completion.usage if completion else None
-        self.log.append(
-            AuditRecord(
-                run_id=run.run_id if run else "",
-                step=run.step if run else "",
-                rule=run.rule if run else "",
-                endpoint=self.name,
-                model_id=await self.identity(completion),
-                zone=self.zone.value,
-                payload_sha256=payload_sha256(messages, request),
-                input_tokens=usage.input_tokens if usage else 0,
-                output_tokens=usage.output_tokens if usage else 0,
-                cost_usd=completion.cost_usd if completion else 0.0,
-                redactions=placeholder_counts(messages),
-                egress=egress,
-                egress_blocked=blocked,
-                outcome=outcome or (type(exc).__name__ if exc else "ok"),
-            )
+        record = AuditRecord(
+            run_id=run.run_id if run else "",
+            step=run.step if run else "",
+            rule=run.rule if run else "",
+            endpoint=self.name,
+            model_id=await self.identity(completion),
+            zone=self.zone.value,
+            payload_sha256=payload_sha256(messages, request),
+            input_tokens=usage.input_tokens if usage else 0,
+            output_tokens=usage.output_tokens if usage else 0,
+            cost_usd=completion.cost_usd if completion else 0.0,
+            redactions=placeholder_counts(messages),
+            egress=egress,
+            egress_blocked=blocked,
+            outcome=outcome or (type(exc).__name__ if exc else "ok"),
         )
+        await self.log.aappend(record)
 
     def _egress(self, exc: BaseException | None) -> str:
         if self.zone is TrustZone.LOCAL:

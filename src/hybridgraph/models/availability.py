@@ -31,7 +31,7 @@ async def check_endpoint(endpoint: Endpoint) -> Availability:
     provider = endpoint.spec.provider
     try:
         if provider is Provider.LLAMACPP:
-            return _check_llamacpp(endpoint)
+            return await asyncio.to_thread(_check_llamacpp, endpoint)  # walks the model package's files
         if provider is Provider.OLLAMA:
             return await _check_ollama(endpoint)
         if provider is Provider.LITELLM:

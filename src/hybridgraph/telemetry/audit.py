@@ -13,6 +13,7 @@ for appending, under an exclusive ``flock``, so concurrent runs never interleave
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import fcntl
 import hashlib
@@ -96,6 +97,11 @@ class AuditLog:
                 os.fsync(fd)
             self._write_head(entry)
         return entry
+
+    async def aappend(self, record: AuditRecord) -> AuditEntry:
+        """``append`` in a worker thread: it locks, reads and writes a file, and maybe fsyncs,
+        which must not hold up the event loop (other runs, a server's health checks)."""
+        return await asyncio.to_thread(self.append, record)
 
     def spent_since(self, since: dt.datetime) -> tuple[float, int]:
         """USD and tokens of the entries logged at or after ``since`` (read from the end back)."""

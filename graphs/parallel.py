@@ -20,7 +20,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import verify_answer
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify
+from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify, inline
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
@@ -96,10 +96,11 @@ def parallel(
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud, candidate=True)))
     graph.add_node(NodeName.CROSS_CHECK, TracedNode(NodeName.CROSS_CHECK, CrossCheck(task)))
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    graph.add_conditional_edges(NodeName.ROUTE, _fan_out, ROUTE_TARGETS)
+    fan_out = inline(_fan_out)  # bound first: mypy infers the decision's type from it
+    graph.add_conditional_edges(NodeName.ROUTE, fan_out, ROUTE_TARGETS)
     graph.add_edge(NodeName.SOLVE, NodeName.CROSS_CHECK)
     graph.add_edge(NodeName.CONSULT, NodeName.CROSS_CHECK)
-    graph.add_conditional_edges(NodeName.CROSS_CHECK, after_verify, VERIFY_TARGETS)
+    graph.add_conditional_edges(NodeName.CROSS_CHECK, inline(after_verify), VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="parallel")
 
 

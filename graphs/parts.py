@@ -3,9 +3,10 @@ run status."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -116,6 +117,22 @@ def fault_update(state: RunState, endpoint: str, exc: ModelError | EgressBlocked
     return {"fault": fault, "faults": [fault], "verification": verification, "checked": state.get("checked", 0) + 1}
 
 
+S = TypeVar("S")
+R = TypeVar("R")
+
+
+def inline(route: Callable[[S], R]) -> Callable[[S], Awaitable[R]]:
+    """``route`` (an edge's decision) as a coroutine function. On async runs LangGraph sends a
+    plain function's decision to a thread pool, a thread hop per edge (about 0.3 ms on 2 cores,
+    and contention under load); a decision that only reads the state needs none."""
+
+    @functools.wraps(route)
+    async def decide(state: S) -> R:
+        return route(state)
+
+    return decide
+
+
 def after_call(state: RunState) -> str:
     """After a model step: to the verifier, or back to the policy when the step failed."""
     return NodeName.ROUTE if state.get("fault") else NodeName.VERIFY
@@ -164,8 +181,8 @@ class Parts:
         graph.add_node(NodeName.FINISH, self.finish)
         graph.add_edge(START, NodeName.REDACT)
         graph.add_edge(NodeName.RESTORE, NodeName.FINISH)
-        graph.add_conditional_edges(NodeName.HUMAN, after_human, [NodeName.ROUTE, NodeName.FINISH])
-        graph.add_conditional_edges(NodeName.QUEUE, after_queue, [NodeName.ROUTE, NodeName.FINISH])
+        graph.add_conditional_edges(NodeName.HUMAN, inline(after_human), [NodeName.ROUTE, NodeName.FINISH])
+        graph.add_conditional_edges(NodeName.QUEUE, inline(after_queue), [NodeName.ROUTE, NodeName.FINISH])
         graph.add_edge(NodeName.FINISH, END)
         return graph
 
@@ -175,10 +192,10 @@ class Parts:
         graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(self.local)))
         graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(self.cloud)))
         graph.add_node(NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier))
-        graph.add_conditional_edges(NodeName.ROUTE, after_route, ROUTE_TARGETS)
-        graph.add_conditional_edges(NodeName.SOLVE, after_call, CALL_TARGETS)
-        graph.add_conditional_edges(NodeName.CONSULT, after_call, CALL_TARGETS)
-        graph.add_conditional_edges(NodeName.VERIFY, after_verify, VERIFY_TARGETS)
+        graph.add_conditional_edges(NodeName.ROUTE, inline(after_route), ROUTE_TARGETS)
+        graph.add_conditional_edges(NodeName.SOLVE, inline(after_call), CALL_TARGETS)
+        graph.add_conditional_edges(NodeName.CONSULT, inline(after_call), CALL_TARGETS)
+        graph.add_conditional_edges(NodeName.VERIFY, inline(after_verify), VERIFY_TARGETS)
 
     async def start(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Redact and classify; the endpoints with a client are the reachable ones."""

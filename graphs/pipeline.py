@@ -167,6 +167,7 @@ class Pipeline:
     def _compile(self, *, intake: bool, checkpointer: Any = None) -> Any:
         from langgraph.graph import END, START, StateGraph
 
+        from hybridgraph.graphs.parts import inline
         from hybridgraph.graphs.registry import resolve_agent
         from hybridgraph.state import RunState
         from hybridgraph.telemetry.spans import TracedNode
@@ -188,7 +189,7 @@ class Pipeline:
             if len(edges) <= 1 and (not edges or edges[0].when is None):
                 graph.add_edge(node, targets[0])
             else:
-                graph.add_conditional_edges(node, _chooser(edges), list(dict.fromkeys([*targets, END])))
+                graph.add_conditional_edges(node, inline(_chooser(edges)), list(dict.fromkeys([*targets, END])))
         return graph.compile(name=self.spec.name, checkpointer=checkpointer)
 
     async def _intake(self, state: dict[str, Any], config: Any = None) -> dict[str, Any]:

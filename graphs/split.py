@@ -21,7 +21,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, Parts
+from hybridgraph.graphs.parts import Dispatch, Parts, inline
 from hybridgraph.graphs.routing import CRITERIA, RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -49,7 +49,7 @@ def split(
     graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
-    graph.add_conditional_edges(NodeName.PLAN, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
+    graph.add_conditional_edges(NodeName.PLAN, inline(_after_plan), [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
     parts.verified_steps(graph, verifier or VerifierAgent(task))
     return graph.compile(checkpointer=checkpointer, name="split")

@@ -44,7 +44,7 @@ def main() -> int:
     results.append(isolated(coldstart.run, ns.quick))
     results.append(isolated(tracing.run, ns.quick))
     results.append(isolated(policy.run, ns.quick))
-    results.append(isolated(cascade.run, ns.quick))
+    results += isolated(cascade.both, ns.quick)
     print_table(results)
     if ns.json:
         write_json(results, ns.json)

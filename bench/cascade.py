@@ -1,11 +1,13 @@
-"""R2: the cascade's per-step overhead against a bare LangGraph graph of the same shape.
+"""R2 and P1: the cascade's per-step overhead against a bare LangGraph graph of the same shape.
 
 Both graphs have the cascade's nodes and edges (redact → route → solve_local → verify →
 finish) and the same zero-latency ``FunctionModel``, which answers with valid, grounded JSON.
 The bare graph's nodes only call the model and pass the answer on; the cascade's do the real
 work: classification (with a detector that finds nothing, so no NER runs), the policy decision
 and its route record, JSON validation, grounding and consistency checks, and the economics.
-Tracing is off in both (its cost is T1's). Blocks alternate; the median per-block ratio counts.
+R2 has tracing off in both (its cost is T1's). P1 is the whole hybrid step as a user runs it:
+tracing on for the cascade (spans, OTLP/HTTP export to a loopback receiver, the run trace
+file), the bare graph as before. Blocks alternate; the median per-block ratio counts.
 
 Run: ``python -m bench.cascade [--quick]``
 """
@@ -61,19 +63,24 @@ def graphs() -> tuple[Any, Any]:
     return ours, chain(_Bare, {n: solve if n == "solve_local" else passthrough for n in names})
 
 
-def measure(blocks: int, runs: int = 10) -> dict[str, float]:
+def measure(blocks: int, runs: int = 10, traced: bool = False) -> dict[str, float]:
+    from contextlib import nullcontext
+
     from opentelemetry.trace import NoOpTracerProvider
 
+    from hybridgraph.telemetry import workflow
     from hybridgraph.telemetry.setup import Telemetry, activate
 
-    activate(Telemetry(NoOpTracerProvider()))
+    telemetry = traced_telemetry() if traced else Telemetry(NoOpTracerProvider())
+    activate(telemetry)
     ours, bare = graphs()
     samples: dict[str, list[float]] = {"bare": [], "cascade": []}
 
     async def block(graph: Any) -> float:
         started = time.perf_counter()
         for _ in range(runs):
-            result = await graph.ainvoke({"document": DOCUMENT})
+            with workflow("bench", telemetry=telemetry) if traced and graph is ours else nullcontext():
+                result = await graph.ainvoke({"document": DOCUMENT})
         assert "answer" in result
         return (time.perf_counter() - started) / (runs * STEPS)
 
@@ -86,12 +93,36 @@ def measure(blocks: int, runs: int = 10) -> dict[str, float]:
                 samples[name].append(await block(graph))
 
     asyncio.run(main())
+    telemetry.shutdown()
     ratio = statistics.median(a / b for a, b in zip(samples["cascade"], samples["bare"], strict=True))
     return {
         "bare": statistics.median(samples["bare"]),
         "cascade": statistics.median(samples["cascade"]),
         "ratio": ratio,
     }
+
+
+def traced_telemetry() -> Any:
+    """Tracing as a user has it: the SDK provider, OTLP/HTTP export to a loopback receiver, and
+    the run trace files (in a temporary folder)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from bench.tracing import sink
+    from hybridgraph.telemetry.setup import Telemetry
+
+    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink()
+    return Telemetry(trace_dir=Path(tempfile.mkdtemp(prefix="hybridgraph-bench-")) / "traces")
+
+
+def run_traced(quick: bool) -> Result:
+    t = measure(10 if quick else 40, traced=True)
+    print(f"P1: per step bare {t['bare'] * 1e3:.3f} ms, traced cascade {t['cascade'] * 1e3:.3f} ms ({t['ratio']:.3f}x)")
+    measure_name = "5-node hybrid pipeline step, tracing on, zero-latency model"
+    return step_result(
+        "P1", measure_name, t["cascade"], ("bare LangGraph graph, same shape", t["bare"]), t["ratio"], 1.2
+    )
 
 
 def run(quick: bool) -> Result:
@@ -103,5 +134,9 @@ def run(quick: bool) -> Result:
     )
 
 
+def both(quick: bool) -> list[Result]:
+    return [run_traced(quick), run(quick)]
+
+
 if __name__ == "__main__":
-    raise SystemExit(standalone(run, __doc__))
+    raise SystemExit(standalone(both, __doc__))

@@ -54,6 +54,13 @@ class _Sink(BaseHTTPRequestHandler):
         pass
 
 
+def sink() -> str:
+    """An OTLP/HTTP receiver on loopback that accepts and drops every export (its base URL)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def measure(blocks: int) -> dict[str, float]:
     """Median seconds per step (off, traced, traced + audited) over ``blocks`` rounds of
     ``RUNS_PER_BLOCK`` runs each, and the median of the per-round ratios to ``off``."""
@@ -62,9 +69,7 @@ def measure(blocks: int) -> dict[str, float]:
     from hybridgraph.models import AuditedModel, FunctionModel, InstrumentedModel
     from hybridgraph.telemetry import AuditLog, Telemetry, TracedNode, workflow
 
-    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
-    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink.server_address[1]}"
+    os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink()
     folder = Path(tempfile.mkdtemp(prefix="hybridgraph-bench-"))
     telemetry = Telemetry(trace_dir=folder / "traces")
     fake = FunctionModel(lambda r: "compliant")
@@ -94,7 +99,6 @@ def measure(blocks: int) -> dict[str, float]:
 
     asyncio.run(main())
     telemetry.shutdown()
-    sink.shutdown()
     ratios = {
         name: statistics.median(a / b for a, b in zip(v, samples["off"], strict=True)) for name, v in samples.items()
     }

@@ -90,6 +90,11 @@ class RedactorAgent:
             self._vaults[run_id] = self.store.load(run_id) if self.store else Vault()
         return self._vaults[run_id]
 
+    def forget(self, run_id: str) -> None:
+        """Drop the run's vault from memory (a persisted one stays in the store): a long-lived
+        process, a batch or a server, then holds only the vaults of the runs in progress."""
+        self._vaults.pop(run_id, None)
+
 
 def _run_id(state: RunState, config: RunnableConfig | None) -> str:
     """The state's run id, else the LangGraph thread id, else a new one."""

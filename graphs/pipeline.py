@@ -36,8 +36,8 @@ from hybridgraph.zones import TrustZone
 __all__ = ["SHIPPED", "Pipeline", "PipelineResult", "shipped_pipelines"]
 
 SHIPPED = Path(__file__).resolve().parent / "pipelines"
-#: The first step of a served graph (``Pipeline.served``).
-INTAKE = "intake"
+#: The first and last steps of a served graph (``Pipeline.served``).
+INTAKE, RELEASE = "intake", "release"
 #: How long a probe of the endpoints holds (seconds).
 PROBE_EVERY_S = 60.0
 
@@ -160,8 +160,9 @@ class Pipeline:
 
     def served(self, checkpointer: Any = None) -> Any:
         """The graph for a LangGraph server (``langgraph.json``; the server adds its checkpointer):
-        its input is just ``{"document": TEXT, "source": NAME}``, and a first ``intake`` step
-        checks the text, takes the run id from the server's config and probes the endpoints."""
+        its input is just ``{"document": TEXT, "source": NAME}``. A first ``intake`` step checks
+        the text, takes the run id from the server's config and probes the endpoints; a last
+        ``release`` step drops the run's vault from the server's memory."""
         return self._compile(intake=True, checkpointer=checkpointer)
 
     def _compile(self, *, intake: bool, checkpointer: Any = None) -> Any:
@@ -175,21 +176,25 @@ class Pipeline:
         graph = StateGraph(RunState)
         for step in self.spec.steps:
             graph.add_node(step.id, TracedNode(step.id, resolve_agent(step.agent).build(step.config, self.context)))
-        first = self.spec.steps[0].id
-        if intake and INTAKE in {s.id for s in self.spec.steps}:
-            raise ConfigError(f"a served pipeline's first step is '{INTAKE}'", fix="rename your step of that id")
+        first, end = self.spec.steps[0].id, END
+        taken = {s.id for s in self.spec.steps} & {INTAKE, RELEASE} if intake else set()
+        if taken:
+            raise ConfigError(f"a served pipeline adds steps named {', '.join(sorted(taken))}", fix="rename yours")
         if intake:
             graph.add_node(INTAKE, TracedNode(INTAKE, self._intake))
+            graph.add_node(RELEASE, TracedNode(RELEASE, self._release))
             graph.add_edge(START, INTAKE)
             graph.add_edge(INTAKE, first)
+            graph.add_edge(RELEASE, END)
+            end = RELEASE
         else:
             graph.add_edge(START, first)
         for node, edges in self.spec.order():
-            targets = [END if e.to == END_STEP else e.to for e in edges] or [END]
+            targets = [end if e.to == END_STEP else e.to for e in edges] or [end]
             if len(edges) <= 1 and (not edges or edges[0].when is None):
                 graph.add_edge(node, targets[0])
             else:
-                graph.add_conditional_edges(node, inline(_chooser(edges)), list(dict.fromkeys([*targets, END])))
+                graph.add_conditional_edges(node, inline(_chooser(edges, end)), list(dict.fromkeys([*targets, end])))
         return graph.compile(name=self.spec.name, checkpointer=checkpointer)
 
     async def _intake(self, state: dict[str, Any], config: Any = None) -> dict[str, Any]:
@@ -204,6 +209,11 @@ class Pipeline:
             "run_id": str(run_id or uuid.uuid4().hex[:16]),
             "reachable": await self.reachable(),
         }
+
+    def _release(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A served run's end: its vault leaves memory (the report already has the real values)."""
+        self.context.redactor.forget(str(state.get("run_id", "")))
+        return {}
 
     async def run(
         self,
@@ -236,13 +246,16 @@ class Pipeline:
         run_id = run_id or uuid.uuid4().hex[:16]
         graph_input = {"document": text, "run_id": run_id, "source": name, "reachable": await self.reachable()}
         final: dict[str, Any] = {}
-        with workflow(self.spec.name, run_id=run_id):
-            async for mode, chunk in self.graph.astream(graph_input, stream_mode=["updates", "values"]):
-                if mode == "values":
-                    final = chunk
-                    continue
-                for step, update in chunk.items():
-                    yield step, update or {}
+        try:
+            with workflow(self.spec.name, run_id=run_id):
+                async for mode, chunk in self.graph.astream(graph_input, stream_mode=["updates", "values"]):
+                    if mode == "values":
+                        final = chunk
+                        continue
+                    for step, update in chunk.items():
+                        yield step, update or {}
+        finally:
+            self.context.redactor.forget(run_id)  # the report has the real values; the vault is done
         yield "__values__", final
 
     def read(self, document: str | Path, source: str | None) -> tuple[str, str]:
@@ -294,14 +307,12 @@ def _with_endpoints(policy: Any, local: str | None, cloud: str | None, clients: 
     return policy.model_copy(update=update)
 
 
-def _chooser(edges: list[EdgeSpec]) -> Callable[[dict[str, Any]], str]:
-    from langgraph.graph import END
-
+def _chooser(edges: list[EdgeSpec], end: str) -> Callable[[dict[str, Any]], str]:
     def choose(state: dict[str, Any]) -> str:
         for edge in edges:
             if edge.when is None or _holds(edge.when, state):
-                return END if edge.to == END_STEP else edge.to
-        return END
+                return end if edge.to == END_STEP else edge.to
+        return end
 
     return choose
 

@@ -59,7 +59,7 @@ def test_contract_review_runs_on_the_langgraph_server(server: tuple[str, Path]) 
     url, log = server
     steps, values, graphs = asyncio.run(_review(url))
     assert {"contract-review", "nda-check", "dpa-check"} <= set(graphs)
-    assert steps == ["intake", "redact", "find", "judge", "verify_quotes", "report"], log.read_text()[-3000:]
+    assert steps == ["intake", "redact", "find", "judge", "verify_quotes", "report", "release"], log.read_text()[-3000:]
     report = values["report"]
     categories = [f["category"] for f in report["findings"]]
     assert len(categories) == 10 and "Cap on Liability" in categories

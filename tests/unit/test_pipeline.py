@@ -133,17 +133,21 @@ def test_write_reports(tmp_path: Path) -> None:
 
 
 async def test_stream_yields_each_step() -> None:
-    steps = [s async for s, _ in review(clients=fake_clients(local_reply)).stream(CONTRACT)]
+    pipeline = review(clients=fake_clients(local_reply))
+    steps = [s async for s, _ in pipeline.stream(CONTRACT)]
     assert steps == ["redact", "find", "judge", "verify_quotes", "report", "__values__"]
+    assert pipeline.context.redactor._vaults == {}  # a batch holds only the vaults of runs in progress
 
 
 async def test_served_graph_takes_just_the_document_and_uses_the_servers_thread() -> None:
     from langgraph.checkpoint.memory import InMemorySaver
 
-    graph = review(clients=fake_clients(local_reply)).served(checkpointer=InMemorySaver())
+    pipeline = review(clients=fake_clients(local_reply))
+    graph = pipeline.served(checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "thread-7"}}
     state = await graph.ainvoke({"document": CONTRACT, "source": "msa.txt"}, config)
     assert state["run_id"] == "thread-7" and state["reachable"] == ["local"]
+    assert pipeline.context.redactor._vaults == {}  # released at the end: a server holds no finished run's vault
     assert by_category(Report.model_validate(state["report"]))["Renewal Term"].status == "violation"
     assert (await graph.aget_state(config)).values["source"] == "msa.txt"
     with pytest.raises(InputError, match="empty"):

@@ -1,7 +1,8 @@
 """The pieces of a text that a task is about: BM25 against the task's query, over the text's
 clause-aligned pieces. The cloud consultant sends only these (selective disclosure); the local
 solver reads only these of a long document, so a small model sees the clause, not the preamble;
-the contract review's clause finder takes its candidates from ``rank_pieces``.
+the contract review's clause finder scores pieces with ``lexical_scores`` and, when the local
+embedding model is installed, ``semantic_scores``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import functools
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from hybridgraph.tools.chunking import Chunk, split_contract
 from hybridgraph.tools.sparse import Bm25Encoder, SparseVector
 
-__all__ = ["Piece", "rank_pieces", "select_excerpts"]
+__all__ = ["Piece", "lexical_scores", "rank_pieces", "select_excerpts", "semantic_scores"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
     ``query``, best first (ties: earlier first). Query words are weighted by their inverse
     document frequency over the pieces, so words every piece has ("party", "agreement") count
     for little and the words that set a clause apart decide."""
+    pieces = [p for p in lexical_scores(text, query, chars) if p.score > 0]
+    return sorted(pieces, key=lambda p: (-p.score, p.start))
+
+
+def lexical_scores(text: str, query: str, chars: int) -> list[Piece]:
+    """Every piece of ``text`` with its BM25 score against ``query`` (see ``rank_pieces``), in text order."""
     chunks, vectors, frequency = _indexed(text, chars)
     wanted = Bm25Encoder().query(query)
     n = len(vectors)
@@ -38,12 +46,44 @@ def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
         t: w * math.log(1 + (n - frequency[t] + 0.5) / (frequency[t] + 0.5))
         for t, w in zip(wanted.indices, wanted.values, strict=True)
     }
-    pieces = []
-    for chunk, vector in zip(chunks, vectors, strict=True):
-        score = sum(w * weights.get(t, 0.0) for t, w in zip(vector.indices, vector.values, strict=True))
-        if score > 0:
-            pieces.append(Piece(chunk.start, chunk.end, score))
-    return sorted(pieces, key=lambda p: (-p.score, p.start))
+    return [
+        Piece(chunk.start, chunk.end, sum(w * weights.get(t, 0.0) for t, w in zip(v.indices, v.values, strict=True)))
+        for chunk, v in zip(chunks, vectors, strict=True)
+    ]
+
+
+def semantic_scores(text: str, phrasings: tuple[str, ...], chars: int) -> list[float]:
+    """Per piece of ``text`` (in text order), its mean cosine similarity to ``phrasings`` under the
+    local embedding model (all-MiniLM-L6-v2; ``DependencyMissingError`` without the embedded
+    extra). Blocking and CPU-bound: call it from a worker thread."""
+
+    pieces = _embedded(text, chars)
+    return [float(x) for x in pieces @ _phrasings(phrasings).mean(axis=0)] if len(pieces) else []
+
+
+@functools.lru_cache(maxsize=4)
+def _embedded(text: str, chars: int) -> Any:
+    import numpy as np
+
+    chunks = _indexed(text, chars)[0]
+    vectors = _embedder().embed_sync([text[c.start : c.end] for c in chunks]) if chunks else []
+    return np.array(vectors).reshape(len(chunks), -1)
+
+
+@functools.lru_cache(maxsize=256)
+def _phrasings(phrasings: tuple[str, ...]) -> Any:
+    import numpy as np
+
+    return np.array(_embedder().embed_sync(list(phrasings)))
+
+
+@functools.cache
+def _embedder() -> Any:
+    from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    embedder.model  # noqa: B018  # load now: a missing extra is an error here, not mid-ranking
+    return embedder
 
 
 @functools.lru_cache(maxsize=4)

@@ -65,7 +65,11 @@ def local_reply(request: ChatRequest) -> str:
 def review(**options: Any) -> Pipeline:
     steps = [
         ("redact", "redactor"),
-        ("find", "clause-finder", {"categories": CATEGORIES, "min_score": 0.4}),  # a short contract scores low
+        (
+            "find",
+            "clause-finder",
+            {"categories": CATEGORIES, "min_score": 0.4, "ranking": "lexical"},
+        ),  # short: low scores
         ("judge", "clause-judge"),
         ("verify_quotes", "quote-verifier"),
         ("report", "reporter"),

@@ -4,6 +4,7 @@ NAME -c NAME``), and the clause categories a contract review looks for (``clause
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,11 +36,26 @@ class ClauseCategory(BaseModel):
     name: str
     rules: tuple[str, ...] = ()
     phrasings: tuple[str, ...] = Field(min_length=1, description="how contracts word such a clause")
+    cues: tuple[str, ...] = Field(
+        default=(),
+        description="words a clause of this kind always has (regular expressions, any one will do); "
+        "empty: no such condition",
+    )
+
+    @property
+    def cue(self) -> re.Pattern[str] | None:
+        """``cues`` as one case-insensitive pattern (None when there are none)."""
+        return _pattern(self.cues) if self.cues else None
 
     @property
     def query(self) -> str:
         """The phrasings as one search query (their BM25 scores add up)."""
         return "\n".join(self.phrasings)
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{c})" for c in cues), re.IGNORECASE)
 
 
 class _Categories(BaseModel):

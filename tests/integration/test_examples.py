@@ -78,6 +78,7 @@ def test_it_services_review_keeps_restricted_contracts_from_models(tmp_path: Pat
     assert all(f["review"].startswith("not judged") for f in data["findings"] if f["quote"])  # type: ignore[union-attr, index]
 
 
+@pytest.mark.timeout(700)  # a model call per statement: minutes on 2 cores
 def test_nda_check_on_the_sample_nda_in_two_formats(tmp_path: Path) -> None:
     ndas = [EXAMPLES / "ndas" / "mutual-nda.txt", EXAMPLES / "ndas" / "mutual-nda.docx"]
     result = run([*CLI, "run", "nda-check", *map(str, ndas), "--concurrency", "2", "--out", "out"], tmp_path)
@@ -91,6 +92,7 @@ def test_nda_check_on_the_sample_nda_in_two_formats(tmp_path: Path) -> None:
             assert f["rule"].startswith("NDA-")
 
 
+@pytest.mark.timeout(700)  # a model call per statement: minutes on 2 cores
 def test_dpa_check_on_the_sample_dpa(tmp_path: Path) -> None:
     result = run([*CLI, "run", "dpa-check", str(EXAMPLES / "dpas" / "cloud-crm-dpa.docx")], tmp_path)
     assert result.returncode == 0, result.stderr

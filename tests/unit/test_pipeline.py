@@ -341,3 +341,11 @@ def test_a_non_english_contract_stays_local_and_the_report_says_why() -> None:
     assert report is not None and report.sensitivity == "restricted"
     assert any("does not look like English" in w for w in report.warnings)
     assert "does not look like English" in markdown(report)
+
+
+def test_the_shipped_json_schema_is_current() -> None:
+    from hybridgraph.cli.pipelines import pipeline_schema
+    from hybridgraph.graphs.pipeline import SHIPPED
+
+    shipped = json.loads((SHIPPED.parent / "pipeline.schema.json").read_text(encoding="utf-8"))
+    assert shipped == pipeline_schema(), "regenerate it: hybridgraph schema pipeline > graphs/pipeline.schema.json"

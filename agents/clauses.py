@@ -9,7 +9,7 @@ of a category's ``cues`` is no candidate. The best piece is the category's claus
 reaches ``min_score``; a close second (``also_within`` of the best) is reported too, since
 contracts often split a clause (a cap and its exceptions). A category with no piece good enough
 is ``not_found``. On all 408 CUAD contracts this took the mean precision and recall over the
-ten categories from 0.478 and 0.708 (BM25 alone) to about 0.50 and 0.77 (``bench/cuad_eval.py``).
+ten categories from 0.478 and 0.708 (BM25 alone) to 0.505 and 0.766 (``bench/cuad_eval.py``).
 Quotes are the contract's own text by construction; ``QuoteVerifier`` still checks every quote
 against the document, because findings may come from other agents too.
 """

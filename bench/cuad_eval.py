@@ -184,8 +184,19 @@ def hybrid_clients(base_url: str) -> Callable[[], Any]:
         from hybridgraph.models import open_model
 
         catalog = Catalog.load()
-        cloud = Endpoint(name="cloud-gpt", model="litellm:openai/cloud-test", zone="public", base_url=base_url)
-        os.environ["OPENAI_API_KEY"] = "bench-key"
+        cloud = Endpoint(
+            name="cloud-gpt",
+            model="litellm:openai/cloud-test",
+            zone="public",
+            api_base=base_url,
+            api_key_env="HYBRIDGRAPH_BENCH_CLOUD_KEY",
+            usd_per_1m_input=0.15,  # gpt-4o-mini's list prices, so the cost column means something
+            usd_per_1m_output=0.60,
+            context_window=2048,
+            tier="large",
+            structured_output="json_object",
+        )
+        os.environ["HYBRIDGRAPH_BENCH_CLOUD_KEY"] = "bench-key"
         return {
             "clients": [
                 open_model(catalog.resolve("local-smollm2"), catalog=catalog),

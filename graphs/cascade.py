@@ -43,5 +43,5 @@ def cascade(
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
     graph = parts.graph(policy, pause=checkpointer not in (None, False))
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    parts.verified_steps(graph, verifier or VerifierAgent(task))
+    parts.verified_steps(graph, verifier or VerifierAgent(task), policy)
     return graph.compile(checkpointer=checkpointer, name="cascade")

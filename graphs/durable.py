@@ -84,6 +84,8 @@ async def resume_run(run_id: str, *, index: RunIndex | None = None, catalog: Cat
 async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
     """A run that ended ``failed`` (no endpoint could do a step) goes back to the policy with the
     endpoints reachable now, as if its step had been queued; its completed steps stay done."""
+    from langgraph.types import Command
+
     from hybridgraph.graphs.checkpoints import open_checkpointer
     from hybridgraph.state import NodeName
 
@@ -101,7 +103,8 @@ async def _retry_ended(record: RunRecord, catalog: Catalog) -> None:
                 fix="start the model servers (see `hybridgraph models`), then resume again",
             )
         update = {"reachable": reachable, "fault": None, "human": {"retry": True}}
-        await graph.aupdate_state(config, update, as_node=NodeName.QUEUE)
+        # as the queue would have answered: its update, and on to the policy (the queue routes by Command)
+        await graph.aupdate_state(config, Command(update=update, goto=str(NodeName.ROUTE)), as_node=NodeName.QUEUE)
 
 
 async def approve_run(

@@ -20,7 +20,16 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import verify_answer
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import ROUTE_TARGETS, VERIFY_TARGETS, Dispatch, Parts, after_route, after_verify, inline
+from hybridgraph.graphs.parts import (
+    ROUTE_TARGETS,
+    VERIFY_TARGETS,
+    Dispatch,
+    Parts,
+    after_route,
+    after_verify,
+    routed,
+)
+from hybridgraph.graphs.routing import RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
@@ -94,13 +103,13 @@ def parallel(
     graph = parts.graph(policy, pause=checkpointer not in (None, False))
     graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local, candidate=True)))
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud, candidate=True)))
-    graph.add_node(NodeName.CROSS_CHECK, TracedNode(NodeName.CROSS_CHECK, CrossCheck(task)))
+    routed(
+        graph, NodeName.CROSS_CHECK, TracedNode(NodeName.CROSS_CHECK, CrossCheck(task)), after_verify, VERIFY_TARGETS
+    )
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
-    fan_out = inline(_fan_out)  # bound first: mypy infers the decision's type from it
-    graph.add_conditional_edges(NodeName.ROUTE, fan_out, ROUTE_TARGETS)
+    routed(graph, NodeName.ROUTE, RouteNode(policy, task, parts.budget), _fan_out, ROUTE_TARGETS)
     graph.add_edge(NodeName.SOLVE, NodeName.CROSS_CHECK)
     graph.add_edge(NodeName.CONSULT, NodeName.CROSS_CHECK)
-    graph.add_conditional_edges(NodeName.CROSS_CHECK, inline(after_verify), VERIFY_TARGETS)
     return graph.compile(checkpointer=checkpointer, name="parallel")
 
 

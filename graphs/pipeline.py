@@ -168,14 +168,12 @@ class Pipeline:
     def _compile(self, *, intake: bool, checkpointer: Any = None) -> Any:
         from langgraph.graph import END, START, StateGraph
 
-        from hybridgraph.graphs.parts import inline
+        from hybridgraph.graphs.parts import routed
         from hybridgraph.graphs.registry import resolve_agent
         from hybridgraph.state import RunState
         from hybridgraph.telemetry.spans import TracedNode
 
         graph = StateGraph(RunState)
-        for step in self.spec.steps:
-            graph.add_node(step.id, TracedNode(step.id, resolve_agent(step.agent).build(step.config, self.context)))
         first, end = self.spec.steps[0].id, END
         taken = {s.id for s in self.spec.steps} & {INTAKE, RELEASE} if intake else set()
         if taken:
@@ -189,12 +187,16 @@ class Pipeline:
             end = RELEASE
         else:
             graph.add_edge(START, first)
-        for node, edges in self.spec.order():
+        order = dict(self.spec.order())
+        for step in self.spec.steps:
+            node = TracedNode(step.id, resolve_agent(step.agent).build(step.config, self.context))
+            edges = order.get(step.id, [])
             targets = [end if e.to == END_STEP else e.to for e in edges] or [end]
             if len(edges) <= 1 and (not edges or edges[0].when is None):
-                graph.add_edge(node, targets[0])
+                graph.add_node(step.id, node)
+                graph.add_edge(step.id, targets[0])
             else:
-                graph.add_conditional_edges(node, inline(_chooser(edges, end)), list(dict.fromkeys([*targets, end])))
+                routed(graph, step.id, node, _chooser(edges, end), [*targets, end])
         return graph.compile(name=self.spec.name, checkpointer=checkpointer)
 
     async def _intake(self, state: dict[str, Any], config: Any = None) -> dict[str, Any]:
@@ -242,7 +244,7 @@ class Pipeline:
         """(step, update) for each node as it finishes, then ("__values__", the final state)."""
         from hybridgraph.telemetry import workflow
 
-        text, name = self.read(document, source)
+        text, name = await asyncio.to_thread(self.read, document, source)  # a PDF takes a while to read
         run_id = run_id or uuid.uuid4().hex[:16]
         graph_input = {"document": text, "run_id": run_id, "source": name, "reachable": await self.reachable()}
         final: dict[str, Any] = {}

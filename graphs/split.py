@@ -21,7 +21,7 @@ from hybridgraph.agents.redactor import RedactorAgent
 from hybridgraph.agents.tasks import Task
 from hybridgraph.agents.verifier import VerifierAgent
 from hybridgraph.graphs.economics import Budget
-from hybridgraph.graphs.parts import Dispatch, Parts, inline
+from hybridgraph.graphs.parts import Dispatch, Parts, routed
 from hybridgraph.graphs.routing import CRITERIA, RouteNode
 from hybridgraph.models.base import ModelClient
 from hybridgraph.policies import RoutingPolicy
@@ -46,12 +46,12 @@ def split(
     """A compiled split graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
     graph = parts.graph(policy, pause=checkpointer not in (None, False))
-    graph.add_node(NodeName.PLAN, RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA))
+    plan = RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA)
+    routed(graph, NodeName.PLAN, plan, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
-    graph.add_conditional_edges(NodeName.PLAN, inline(_after_plan), [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
-    parts.verified_steps(graph, verifier or VerifierAgent(task))
+    parts.verified_steps(graph, verifier or VerifierAgent(task), policy)
     return graph.compile(checkpointer=checkpointer, name="split")
 
 

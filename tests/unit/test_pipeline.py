@@ -4,6 +4,7 @@ conditional edges."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -141,6 +142,49 @@ async def test_stream_yields_each_step() -> None:
     steps = [s async for s, _ in pipeline.stream(CONTRACT)]
     assert steps == ["redact", "find", "judge", "verify_quotes", "report", "__values__"]
     assert pipeline.context.redactor._vaults == {}  # a batch holds only the vaults of runs in progress
+
+
+class InFlight:
+    """A pipeline that counts its runs in progress (the batch's ``--concurrency`` bound)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline, self.now, self.peak = pipeline, 0, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pipeline, name)
+
+    async def run(self, document: Path, **options: Any) -> Any:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            return await self.pipeline.run(document, **options)
+        finally:
+            self.now -= 1
+
+
+async def test_a_batch_keeps_its_concurrency_and_isolates_each_documents_failure(tmp_path: Path) -> None:
+    from hybridgraph.cli.pipelines import _batch
+
+    async def slow(request: ChatRequest) -> str:
+        await asyncio.sleep(0.005)  # the runs overlap
+        return local_reply(request)
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(7):
+        (folder / f"msa-{i}.txt").write_text(CONTRACT, encoding="utf-8")
+    (folder / "empty.txt").write_text("  ", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    pipeline = InFlight(review(clients=fake_clients(slow)))
+    rows = await _batch(pipeline, sorted(folder.iterdir()), tmp_path / "out", concurrency=3, quiet=True)
+    assert pipeline.peak == 3
+    failed = {Path(r["input"]).name: r for r in rows if r.get("error")}
+    assert sorted(failed) == ["broken.pdf", "empty.txt"]
+    assert all(r["fix"] for r in failed.values()) and "Traceback" not in str(failed)
+    done = [r for r in rows if not r.get("error")]
+    assert len(done) == 7 and all(r["summary"]["violation"] == 1 for r in done)
+    assert len(list((tmp_path / "out").glob("*.json"))) == 7
+    assert pipeline.context.redactor._vaults == {}
 
 
 async def test_served_graph_takes_just_the_document_and_uses_the_servers_thread() -> None:

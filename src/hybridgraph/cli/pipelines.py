@@ -79,27 +79,29 @@ def report_names(inputs: list[Path]) -> list[str]:
 
 
 async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int, quiet: bool) -> list[dict[str, Any]]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """Run ``pipeline`` on every input, at most ``concurrency`` at a time. Progress shows the whole
+    batch on one bar and each running document on its own (a row leaves when its document is
+    done), so a batch of thousands stays readable; each result is kept as a small summary row."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     gate = asyncio.Semaphore(concurrency)
     steps = len(pipeline.spec.steps)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    )
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=quiet) as progress:
+        batch = progress.add_task(f"{len(inputs)} document{'s' * (len(inputs) != 1)}", total=len(inputs))
 
         async def one(path: Path, name: str) -> dict[str, Any]:
-            task = progress.add_task(f"{path.name}: waiting", total=steps)
             async with gate:
-                return await _one(
-                    pipeline,
-                    (path, name),
-                    out,
-                    lambda step: progress.update(task, advance=1, description=f"{path.name}: {step}"),
-                )
+                task = progress.add_task(f"  {path.name}: starting", total=steps)
+
+                def step_done(step: str) -> None:
+                    progress.update(task, advance=1, description=f"  {path.name}: {step}")
+
+                try:
+                    return await _one(pipeline, (path, name), out, step_done)
+                finally:
+                    progress.remove_task(task)
+                    progress.advance(batch)
 
         return list(await asyncio.gather(*(one(p, n) for p, n in zip(inputs, report_names(inputs), strict=True))))
 

@@ -71,10 +71,22 @@ class FernetCipher:
 
 def encrypted_serde(key: bytes | None = None) -> Any:
     """LangGraph's ``EncryptedSerializer`` with a ``FernetCipher``: checkpoints (which hold the
-    document) are encrypted at rest."""
+    document) are encrypted at rest. Only LangGraph's safe types and the run state's own enums
+    are rebuilt from a checkpoint (LangGraph's msgpack allowlist), never an arbitrary class."""
     from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-    return EncryptedSerializer(FernetCipher(key))
+    return EncryptedSerializer(FernetCipher(key), JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
+
+
+#: The classes a run state holds besides plain data (enum members), as (module, name).
+STATE_TYPES = [
+    ("hybridgraph.zones", "Sensitivity"),
+    ("hybridgraph.zones", "TrustZone"),
+    ("hybridgraph.state", "NodeName"),
+    ("hybridgraph.policies.spec", "Action"),
+    ("hybridgraph.policies.spec", "Verdict"),
+]
 
 
 @asynccontextmanager

@@ -11,10 +11,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from bench import cascade, coldstart, policy, tracing
+from bench import batch, cascade, coldstart, concurrency, policy, retrieval_eval, tracing
 from bench.common import Result, print_table, write_json
 
 R = TypeVar("R")
+
+#: The table's row order: the issue's P rows first, then the other measures.
+ORDER = ["P1", "P2", "P3", "P4", "P5", "R1", "R2", "T1", "R3", "R4", "B1"]
 
 
 def isolated(measure: Callable[[bool], R], quick: bool) -> R:
@@ -26,7 +29,7 @@ def isolated(measure: Callable[[bool], R], quick: bool) -> R:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a reduced run (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="a reduced run (under 5 minutes)")
     parser.add_argument("--json", type=Path, help="also write results as JSON")
     ns = parser.parse_args()
     results: list[Result] = []
@@ -45,7 +48,12 @@ def main() -> int:
     results.append(isolated(tracing.run, ns.quick))
     results.append(isolated(policy.run, ns.quick))
     results += isolated(cascade.both, ns.quick)
-    print_table(results)
+    results.append(isolated(concurrency.run, ns.quick))
+    results += isolated(retrieval_eval.suite, ns.quick)
+    b1 = isolated(batch.run, ns.quick)
+    if b1 is not None:
+        results.append(b1)
+    print_table(sorted(results, key=lambda r: ORDER.index(r.key) if r.key in ORDER else len(ORDER)))
     if ns.json:
         write_json(results, ns.json)
     return 0

@@ -39,7 +39,8 @@ class _NoFindings:
         return []
 
 
-def graphs() -> tuple[Any, Any]:
+def graphs(latency_s: float = 0.0) -> tuple[Any, Any]:
+    """The cascade and the bare graph over one ``FunctionModel`` that answers after ``latency_s``."""
     from hybridgraph.agents.redactor import RedactorAgent
     from hybridgraph.agents.tasks import clause_task
     from hybridgraph.catalog import Endpoint
@@ -49,7 +50,13 @@ def graphs() -> tuple[Any, Any]:
     from hybridgraph.zones import TrustZone
 
     reply = json.dumps({"found": True, "quote": CLAUSE, "risk": "medium"})
-    model = FunctionModel(lambda r: reply, endpoint=Endpoint(name="local-smollm2", model="function:local"))
+
+    async def answer(request: ChatRequest) -> str:
+        if latency_s:
+            await asyncio.sleep(latency_s)
+        return reply
+
+    model = FunctionModel(answer, endpoint=Endpoint(name="local-smollm2", model="function:local"))
     policy = RulePolicy(Policy.preset("balanced"), {"local-smollm2": TrustZone.LOCAL, "cloud-gpt": TrustZone.PUBLIC})
     ours = cascade(clause_task("Cap on Liability"), [model], policy, redactor=RedactorAgent(detector=_NoFindings()))
 

@@ -6,7 +6,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ class Result:
     baseline: float
     baseline_name: str
     goal: str
-    holds: bool
+    holds: bool | None  # None: a measure reported without a goal
+    extra: dict[str, float] = field(default_factory=dict)  # further numbers of the same measure
 
     @property
     def ratio(self) -> float:
@@ -92,11 +93,20 @@ def print_table(results: list[Result]) -> None:
             f"{r.baseline:.3f} {r.unit} ({r.baseline_name})",
             f"{r.ratio:.3f}",
             r.goal,
-            "[green]yes[/]" if r.holds else "[red]no[/]",
+            "—" if r.holds is None else "[green]yes[/]" if r.holds else "[red]no[/]",
         )
-    Console().print(table)
+    console = Console()
+    (console if console.is_terminal else Console(width=240)).print(table)  # a log file gets whole rows
 
 
 def write_json(results: list[Result], path: Path) -> None:
-    payload = {r.key: {**asdict(r), "ratio": r.ratio} for r in results}
+    """``{"P1": {"value": …, "goal": …, "holds": …, …}, …, "policy_p99_ms": …}``: one key per row
+    (with its baseline, ratio and further numbers), and the policy decision p99 (row R1)."""
+    payload: dict[str, Any] = {r.key: {**asdict(r), "ratio": r.ratio} for r in results}
+    policy = next((r for r in results if r.key == POLICY_ROW), None)
+    payload["policy_p99_ms"] = policy.value if policy else None
     path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+#: The row whose value is the policy decision p99 in ms.
+POLICY_ROW = "R1"

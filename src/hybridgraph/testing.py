@@ -25,7 +25,7 @@ from hybridgraph.models import EgressGuard, FunctionModel, ModelClient
 from hybridgraph.models.function import ReplyFn
 from hybridgraph.zones import TrustZone
 
-__all__ = ["fake_clients", "fake_models", "fake_pipeline"]
+__all__ = ["CountedRuns", "fake_clients", "fake_models", "fake_pipeline"]
 
 
 def fake_clients(local: ReplyFn, cloud: ReplyFn | None = None, *, scanner: Any = None) -> list[ModelClient]:
@@ -46,6 +46,30 @@ def fake_pipeline(ref: str | Path, local: ReplyFn, cloud: ReplyFn | None = None,
     """Pipeline ``ref`` (a shipped name or a YAML file) on fake models (see ``fake_clients``)."""
     scanner = options.pop("scanner", None)
     return Pipeline.load(ref, clients=fake_clients(local, cloud, scanner=scanner), **options)
+
+
+class CountedRuns:
+    """``pipeline`` with its runs counted: ``now`` in progress, ``peak`` at most at once (a batch's
+    ``--concurrency`` bound); ``after_run`` is called as each run ends. Everything else is the
+    pipeline's own."""
+
+    def __init__(self, pipeline: Pipeline, after_run: Callable[[], object] | None = None) -> None:
+        self.pipeline, self.after_run = pipeline, after_run
+        self.now = self.peak = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pipeline, name)
+
+    async def run(self, document: str | Path, **options: Any) -> Any:
+        """The pipeline's ``run``, counted."""
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            return await self.pipeline.run(document, **options)
+        finally:
+            self.now -= 1
+            if self.after_run is not None:
+                self.after_run()
 
 
 try:  # the fixture needs pytest, which only test environments have

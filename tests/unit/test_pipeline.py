@@ -21,7 +21,7 @@ from hybridgraph.graphs.pipeline import Pipeline, shipped_pipelines
 from hybridgraph.graphs.registry import register_agent
 from hybridgraph.graphs.spec import PipelineSpec
 from hybridgraph.models import ChatRequest
-from hybridgraph.testing import fake_clients
+from hybridgraph.testing import CountedRuns, fake_clients
 from hybridgraph.tools.pii.findings import Finding as PiiFinding
 from hybridgraph.tools.reports import Report, markdown, to_html
 from hybridgraph.yamlconfig import validate_yaml_text
@@ -144,24 +144,6 @@ async def test_stream_yields_each_step() -> None:
     assert pipeline.context.redactor._vaults == {}  # a batch holds only the vaults of runs in progress
 
 
-class InFlight:
-    """A pipeline that counts its runs in progress (the batch's ``--concurrency`` bound)."""
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline, self.now, self.peak = pipeline, 0, 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.pipeline, name)
-
-    async def run(self, document: Path, **options: Any) -> Any:
-        self.now += 1
-        self.peak = max(self.peak, self.now)
-        try:
-            return await self.pipeline.run(document, **options)
-        finally:
-            self.now -= 1
-
-
 async def test_a_batch_keeps_its_concurrency_and_isolates_each_documents_failure(tmp_path: Path) -> None:
     from hybridgraph.cli.pipelines import _batch
 
@@ -175,7 +157,7 @@ async def test_a_batch_keeps_its_concurrency_and_isolates_each_documents_failure
         (folder / f"msa-{i}.txt").write_text(CONTRACT, encoding="utf-8")
     (folder / "empty.txt").write_text("  ", encoding="utf-8")
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
-    pipeline = InFlight(review(clients=fake_clients(slow)))
+    pipeline = CountedRuns(review(clients=fake_clients(slow)))
     rows = await _batch(pipeline, sorted(folder.iterdir()), tmp_path / "out", concurrency=3, quiet=True)
     assert pipeline.peak == 3
     failed = {Path(r["input"]).name: r for r in rows if r.get("error")}

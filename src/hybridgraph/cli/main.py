@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, audit, knowledge, models, pipelines, policy, redact, runs, trace
+from hybridgraph.cli import ask, audit, bench, knowledge, models, pipelines, policy, redact, runs, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -53,6 +53,7 @@ app.command("schema")(pipelines.schema_command)
 app.command("pipelines")(pipelines.pipelines_command)
 app.command("approve")(runs.approve_command)
 app.command("resume")(runs.resume_command)
+app.command("bench")(bench.bench_command)
 app.add_typer(trace.app, name="trace")
 app.add_typer(audit.app, name="audit")
 app.add_typer(policy.app, name="policy")

@@ -171,3 +171,16 @@ def test_spending_since_a_time_reads_the_log_from_the_end(tmp_path: Path) -> Non
     finally:
         os.close(fd)
     assert AuditLog(tmp_path / "none.jsonl").spent_since(today) == (0.0, 0)
+
+    other = AuditLog(log.path)  # another process appends to the same log
+    for i in range(30, 35):
+        other.append(record(i).model_copy(update={"cost_usd": 1.0}))
+    assert log.spent_since(today) == (15.0, tokens + sum(10 + i for i in range(30, 35)))
+    with log.path.open("ab") as fh:
+        fh.write(b'{"time": "2999-01-01T00:00:00.000000+00:00", "cost_usd": 2.0')  # still being written
+    assert log.spent_since(today)[0] == 15.0
+    with log.path.open("ab") as fh:
+        fh.write(b', "input_tokens": 1}\n')
+    assert log.spent_since(today)[0] == 17.0
+    log.path.write_text("".join(json.dumps(e) + "\n" for e in old))  # a shorter log: counted afresh
+    assert log.spent_since(today) == (0.0, 0)

@@ -19,7 +19,8 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,26 +105,34 @@ class AuditLog:
         return await asyncio.to_thread(self.append, record)
 
     def spent_since(self, since: dt.datetime) -> tuple[float, int]:
-        """USD and tokens of the entries logged at or after ``since`` (read from the end back)."""
-        usd, tokens = 0.0, 0
+        """USD and tokens of the entries logged at or after ``since``.
+
+        The policy asks before every model step when a day budget is set, so the sum is kept per
+        log and ``since``: the first call reads back from the end to ``since``, later calls only
+        the lines appended since (by any process). A log that got shorter is read afresh."""
         stamp = since.astimezone(dt.UTC).isoformat(timespec="microseconds")
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            return usd, tokens
+            return 0.0, 0
         try:
-            for line in _lines_backwards(fd):
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue  # a damaged line does not stop accounting; `audit verify` reports it
-                if str(entry.get("time", "")) < stamp:
-                    break
-                usd += float(entry.get("cost_usd", 0.0))
-                tokens += int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0))
+            with _TALLY_LOCK:
+                stat = os.fstat(fd)
+                key, size = (str(self.path.resolve()), stat.st_ino, stamp), stat.st_size  # a new file: afresh
+                tally = _TALLIES.get(key)
+                if tally is None or size < tally.end:
+                    end = _complete_end(fd, size)
+                    tally = _Tally(end).add(_lines_backwards(fd, end=end), stamp, stop_early=True)
+                else:
+                    data = os.pread(fd, size - tally.end, tally.end)
+                    complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits
+                    tally = _Tally(tally.end + len(complete), tally.usd, tally.tokens).add(complete.split(b"\n"), stamp)
+                for old in [k for k in _TALLIES if k[0] == key[0]]:
+                    del _TALLIES[old]  # one day per log is kept
+                _TALLIES[key] = tally
+                return tally.usd, tally.tokens
         finally:
             os.close(fd)
-        return usd, tokens
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
@@ -165,9 +174,54 @@ class AuditLog:
             os.close(fd)
 
 
-def _lines_backwards(fd: int, block: int = 65536) -> Iterator[bytes]:
-    """The non-empty lines of the open file ``fd``, last first, read in blocks from the end."""
-    position = os.fstat(fd).st_size
+@dataclass(frozen=True)
+class _Tally:
+    """USD and tokens of a log's entries since a time, counted up to byte ``end``."""
+
+    end: int
+    usd: float = 0.0
+    tokens: int = 0
+
+    def add(self, lines: Iterable[bytes], stamp: str, stop_early: bool = False) -> _Tally:
+        """This tally plus the entries among ``lines`` stamped at or after ``stamp``
+        (``stop_early``: the lines run newest first, so the first older one ends the count)."""
+        usd, tokens = self.usd, self.tokens
+        for line in lines:
+            try:
+                entry = json.loads(line) if line else None
+            except ValueError:
+                continue  # a damaged line does not stop accounting; `audit verify` reports it
+            if not isinstance(entry, dict):
+                continue
+            if str(entry.get("time", "")) < stamp:
+                if stop_early:
+                    break
+                continue
+            usd += float(entry.get("cost_usd", 0.0))
+            tokens += int(entry.get("input_tokens", 0)) + int(entry.get("output_tokens", 0))
+        return _Tally(self.end, usd, tokens)
+
+
+_TALLIES: dict[tuple[str, int, str], _Tally] = {}
+_TALLY_LOCK = threading.Lock()
+
+
+def _complete_end(fd: int, size: int) -> int:
+    """The end of the last whole line (through its newline) in the first ``size`` bytes of ``fd``."""
+    position = size
+    while position > 0:
+        start = max(0, position - 4096)
+        cut = os.pread(fd, position - start, start).rfind(b"\n")
+        if cut >= 0:
+            return start + cut + 1
+        position = start
+    return 0
+
+
+def _lines_backwards(fd: int, block: int = 65536, end: int | None = None) -> Iterator[bytes]:
+    """The non-empty lines of the open file ``fd`` (up to byte ``end``), last first, read in
+    blocks from the end."""
+    position = os.fstat(fd).st_size if end is None else end
     rest = b""
     while position > 0:
         size = min(block, position)

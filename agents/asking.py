@@ -28,6 +28,7 @@ class Answer:
     text: str
     uses: list[ModelUse] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    token_confidence: float | None = None  # of the answer the value came from, where logprobs came back
 
 
 async def ask_json(client: ModelClient, request: ChatRequest, schema: dict[str, Any], step: str) -> Answer:
@@ -39,6 +40,7 @@ async def ask_json(client: ModelClient, request: ChatRequest, schema: dict[str, 
         answer.text = completion.text
         try:
             answer.value = _validated(completion, schema)
+            answer.token_confidence = completion.token_confidence
             return answer
         except StructuredOutputError as exc:
             answer.problems.append(exc.message)

@@ -33,7 +33,10 @@ class LocalSolverAgent:
         self, client: ModelClient, task: Task, *, max_tokens: int = 256, max_chars: int = 3600, samples: int = 1
     ) -> None:
         """``samples`` > 1 asks that many times (the first at temperature 0, the others at 0.7 with
-        their own seeds); the share of samples that agree with the first is the answer's confidence."""
+        their own seeds); the share of samples that agree with the first is the answer's confidence.
+        The answer's ``token_confidence`` is the geometric mean probability of its tokens, where the
+        backend gives logprobs (llama.cpp embedded, Ollama 0.12.11+); policies test it with
+        ``token_confidence_below``."""
         if client.zone is not TrustZone.LOCAL:
             raise ConfigError(
                 f"the local solver got endpoint '{client.name}' in the {client.zone.value} zone",
@@ -56,6 +59,7 @@ class LocalSolverAgent:
             messages=(Message(role="system", content=self.task.system), Message(role="user", content=prompt)),
             max_tokens=self.max_tokens,
             json_schema=self.task.schema,
+            logprobs=True,  # for token_confidence, where the backend gives them
         )
         answer = await ask_json(self.client, request, self.task.schema, NodeName.SOLVE.value)
         uses, confidence = list(answer.uses), None
@@ -77,6 +81,7 @@ class LocalSolverAgent:
             "answer_zone": TrustZone.LOCAL.value,
             "uses": uses,
             "confidence": confidence,
+            "token_confidence": answer.token_confidence,
         }
 
 

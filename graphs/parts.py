@@ -3,6 +3,7 @@ run status."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -223,10 +224,12 @@ class Parts:
     def verified_steps(self, graph: StateGraph[RunState], verifier: Any, policy: RoutingPolicy) -> None:
         """Add the model steps of a verified pattern: route → solve | consult → verify, where a
         failed step goes back to the policy and a verdict goes on (``after_verify``)."""
-        routed(graph, NodeName.ROUTE, RouteNode(policy, self.task, self.budget), after_route, ROUTE_TARGETS)
+        route = RouteNode(policy, self.task, self.budget)
+        routed(graph, NodeName.ROUTE, route, after_route, ROUTE_TARGETS)
         routed(graph, NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(self.local)), after_call, CALL_TARGETS)
         routed(graph, NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(self.cloud)), after_call, CALL_TARGETS)
-        routed(graph, NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier), after_verify, VERIFY_TARGETS)
+        verified = functools.partial(after_verify, policy=route)
+        routed(graph, NodeName.VERIFY, TracedNode(NodeName.VERIFY, verifier), verified, VERIFY_TARGETS)
 
     async def start(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """Redact and classify; the endpoints with a client are the reachable ones."""
@@ -342,14 +345,18 @@ def run_status(state: RunState) -> str:
     return "accepted" if verdict == Verdict.ACCEPT.value else "unverified"
 
 
-def after_verify(state: RunState) -> str:
+def after_verify(state: RunState, policy: RouteNode | None = None) -> str:
     """After a verdict: escalate and needs_human go back to the policy, an accepted cloud answer
-    to restore."""
+    to restore. An accepted local answer goes back to the policy too when, asked about it
+    (``policy``), it would send the step out: confidence-driven escalation, e.g. a
+    ``confidence_below`` or ``token_confidence_below`` rule."""
     verdict = state["verification"]["verdict"]
     if verdict in (Verdict.ESCALATE.value, Verdict.NEEDS_HUMAN.value):
         return NodeName.ROUTE
     if verdict == Verdict.ACCEPT.value and state.get("answer_zone") != TrustZone.LOCAL.value:
         return NodeName.RESTORE
+    if policy is not None and verdict == Verdict.ACCEPT.value and policy.escalates(state):
+        return NodeName.ROUTE
     return NodeName.FINISH
 
 

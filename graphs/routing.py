@@ -59,6 +59,11 @@ class RouteNode:
         record = {**decision_dict(decision, attempt), "step": self.step}
         return {"route": record, "routes": [record], "attempt": attempt}
 
+    def escalates(self, state: RunState) -> bool:
+        """Whether the policy, asked now, would send the step out (to the cloud, or in parallel)."""
+        attempt = state.get("checked", 0)
+        return attempt < MAX_ATTEMPTS and self.policy.decide(self.features(state, attempt)).target.leaves
+
     def features(self, state: RunState, attempt: int) -> StepFeatures:
         """What the policy sees of the next step."""
         verification = state.get("verification")
@@ -73,6 +78,7 @@ class RouteNode:
             complexity=self.task.complexity,
             retrieval_score=max((p["score"] for p in state.get("passages", [])), default=None),
             confidence=state.get("confidence"),
+            token_confidence=state.get("token_confidence"),
             verdict=Verdict(verification["verdict"]) if verification else None,
             attempt=attempt,
             run_usd_left=usd_left,

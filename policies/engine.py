@@ -191,6 +191,8 @@ _TESTS: dict[str, Callable[[Any], Predicate]] = {
     "retrieval_score_below": _below(lambda f: f.retrieval_score),
     "confidence_below": _below(lambda f: f.confidence),
     "confidence_at_least": _at_least(lambda f: f.confidence),
+    "token_confidence_below": _below(lambda f: f.token_confidence),
+    "token_confidence_at_least": _at_least(lambda f: f.token_confidence),
     "verdict": _one_of(lambda f: f.verdict),
     "attempt_at_least": _at_least(lambda f: f.attempt),
     "attempt_below": _below(lambda f: f.attempt),

@@ -25,6 +25,7 @@ class StepFeatures:
     complexity: float = 0.0
     retrieval_score: float | None = None
     confidence: float | None = None
+    token_confidence: float | None = None
     verdict: Verdict | None = None
     attempt: int = 0
     run_usd_left: float | None = None

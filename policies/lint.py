@@ -24,6 +24,7 @@ _BOUNDS = (
     ("complexity_at_least", "complexity_below"),
     ("tokens_at_least", "tokens_below"),
     ("confidence_at_least", "confidence_below"),
+    ("token_confidence_at_least", "token_confidence_below"),
     ("attempt_at_least", "attempt_below"),
 )
 

@@ -63,6 +63,13 @@ class Condition(BaseModel):
     retrieval_score_below: float | None = Field(default=None, description="best retrieval score")
     confidence_below: float | None = Field(default=None, ge=0, le=1, description="local answer's confidence")
     confidence_at_least: float | None = Field(default=None, ge=0, le=1)
+    token_confidence_below: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="geometric mean probability of the local answer's tokens (backends that give logprobs)",
+    )
+    token_confidence_at_least: float | None = Field(default=None, ge=0, le=1)
     verdict: tuple[Verdict, ...] | None = Field(default=None, description="any of these verifier verdicts")
     attempt_at_least: int | None = Field(default=None, ge=0, description="escalations so far")
     attempt_below: int | None = Field(default=None, ge=1)

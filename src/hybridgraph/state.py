@@ -151,6 +151,7 @@ class RunState(TypedDict, total=False):
     restored: str
     unrestored: list[str]
     confidence: float | None
+    token_confidence: float | None  # the local answer's tokens' geometric mean probability (logprobs)
     verification: Verification
     attempt: int
     checked: int

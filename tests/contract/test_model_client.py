@@ -117,3 +117,19 @@ async def test_concurrent_calls_all_complete(client: ModelClient) -> None:
 def test_zone_comes_from_the_endpoint(client: ModelClient) -> None:
     expected = TrustZone.PUBLIC if client.endpoint.spec.provider == "litellm" else TrustZone.LOCAL
     assert client.zone is expected
+
+
+async def test_logprobs_where_the_backend_gives_them(client: ModelClient) -> None:
+    plain = await client.complete(_ask())
+    asked = await client.complete(_ask(logprobs=True))
+    assert plain.logprobs is None and plain.token_confidence is None  # only when asked
+    if client.endpoint.spec.provider not in ("llamacpp", "ollama"):
+        assert asked.logprobs is None  # the fake gives none; the LiteLLM test server would need logits_all
+        return
+    assert asked.text == plain.text  # recording changes nothing
+    assert asked.logprobs is not None and len(asked.logprobs) >= asked.usage.output_tokens
+    assert all(v <= 0 for v in asked.logprobs)
+    assert asked.token_confidence is not None and 0.3 < asked.token_confidence <= 1  # greedy: likely tokens
+    request = ChatRequest.from_prompt(f"{QUESTION} Reply as JSON.", max_tokens=64, logprobs=True)
+    _, structured = await client.complete_json(request, SCHEMA)
+    assert structured.logprobs and max(structured.logprobs) > -1e-6  # a token the grammar forces is certain

@@ -30,6 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from hybridgraph.models.logprobs import TokenLogprobs
+
 
 class ModelHost:
     """One GGUF file, loaded lazily for chat and (separately) for embeddings."""
@@ -39,11 +41,13 @@ class ModelHost:
         self.lock = threading.Lock()
         self._chat: llama_cpp.Llama | None = None
         self._embed: llama_cpp.Llama | None = None
+        self.logprobs = TokenLogprobs()  # Ollama's "logprobs": true, from the same sampler
 
     @property
     def chat(self) -> llama_cpp.Llama:
         if self._chat is None:
             self._chat = llama_cpp.Llama(model_path=str(self.path), n_ctx=self.n_ctx, verbose=False)
+            self.logprobs.attach(self._chat)
         return self._chat
 
     @property
@@ -117,9 +121,11 @@ class OllamaAPI:
         if body.get("stream", True):
             return StreamingResponse(self._ndjson(host, args, key), media_type="application/x-ndjson")
         started = time.perf_counter_ns()
-        result = await asyncio.to_thread(_complete, host, args)  # the server stays responsive meanwhile
+        result, logprobs = await asyncio.to_thread(_complete, host, args, bool(body.get("logprobs")))
         choice = result["choices"][0]
         payload = _envelope(host.name, key, choice["message"]["content"] or "")
+        if logprobs is not None:
+            payload["logprobs"] = [{"token": "", "logprob": v, "top_logprobs": []} for v in logprobs]
         payload.update(
             _final(
                 result["usage"]["prompt_tokens"], result["usage"]["completion_tokens"], choice["finish_reason"], started
@@ -177,9 +183,16 @@ class OllamaAPI:
         )
 
 
-def _complete(host: ModelHost, args: dict[str, Any]) -> dict[str, Any]:
+def _complete(host: ModelHost, args: dict[str, Any], logprobs: bool) -> tuple[dict[str, Any], list[float] | None]:
+    """The completion (off the event loop: the server stays responsive), with its tokens'
+    log-probabilities when the request asked for them."""
     with host.lock:
-        return dict(host.chat.create_chat_completion(**args))
+        llama = host.chat
+        if not logprobs:
+            return dict(llama.create_chat_completion(**args)), None
+        with host.logprobs.recording() as values:
+            result = dict(llama.create_chat_completion(**args))
+        return result, list(values)
 
 
 def _llama_args(body: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:

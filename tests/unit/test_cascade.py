@@ -4,6 +4,7 @@ cloud steps see pseudonymised excerpts only, and every run reports its economics
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ class Names:
                 out.append(Finding(start, start + len(name), "ORGANIZATION", 0.9))
                 start = text.find(name, start + 1)
         return out
+
+
+NAMES = RedactorAgent(detector=Names())
 
 
 def answer(found: bool, quote: str) -> str:
@@ -414,3 +418,49 @@ async def test_a_postgres_url_without_the_extra_is_a_clear_error(monkeypatch: py
     with pytest.raises(DependencyMissingError, match=r"hybridgraph\[postgres\]"):
         async with open_checkpointer():
             pass
+
+
+async def test_an_accepted_but_doubtful_local_answer_escalates_on_its_token_confidence() -> None:
+    from hybridgraph.models import Completion
+
+    def local_reply(logprob: float) -> Any:
+        def reply(request: ChatRequest) -> Completion:
+            assert request.logprobs  # the solver asks for them
+            text = answer(True, CLAUSE)
+            return Completion(
+                text=text, endpoint="local", model="function:local", zone=TrustZone.LOCAL, logprobs=(0.0, logprob)
+            )
+
+        return reply
+
+    doubt = policy_of(
+        "doubt",
+        [
+            {"id": "doubtful", "when": {"token_confidence_below": 0.5}, "action": "cloud_redacted"},
+            {"id": "local-first", "action": "local"},
+        ],
+    )
+    zones = {"local": TrustZone.LOCAL, "cloud": TrustZone.PUBLIC}
+    for logprob, rules in ((-3.0, ["local-first", "doubtful"]), (-0.1, ["local-first"])):
+        _, cloud, clients = models(local_reply(logprob), lambda r: answer(True, CLAUSE.split(" in ")[0]))
+        graph = cascade(TASK, clients, RulePolicy(doubt, zones, frozenset({"cloud"})), redactor=NAMES)
+        result = await graph.ainvoke({"document": DOCUMENT})
+        assert [r["rule"] for r in result["routes"]] == rules
+        assert result["token_confidence"] == pytest.approx(math.exp(logprob / 2))
+        assert result["status"] == "accepted" and len(cloud.calls) == (logprob < -1)
+        assert result["answer_zone"] == ("public" if logprob < -1 else "local")
+
+
+async def test_accepted_answers_with_low_sample_agreement_escalate_with_the_balanced_preset() -> None:
+    def reply(request: ChatRequest) -> str:  # the samples disagree: confidence 1/3
+        return answer(True, CLAUSE) if request.seed is None else answer(False, "")
+
+    _, cloud, clients = models(reply, lambda r: answer(True, CLAUSE.split(" in ")[0]))
+    policy = RulePolicy(
+        Policy.preset("balanced").model_copy(update={"local_endpoint": "local", "cloud_endpoint": "cloud"}),
+        {"local": TrustZone.LOCAL, "cloud": TrustZone.PUBLIC},
+        frozenset({"cloud"}),
+    )
+    result = await cascade(TASK, clients, policy, samples=3, redactor=NAMES).ainvoke({"document": DOCUMENT})
+    assert [r["rule"] for r in result["routes"]] == ["local-first", "escalate-on-low-confidence"]
+    assert result["status"] == "accepted" and result["answer_zone"] == "public" and len(cloud.calls) == 1

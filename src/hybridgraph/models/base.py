@@ -57,6 +57,9 @@ class ChatRequest(BaseModel):
     json_schema: dict[str, Any] | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    logprobs: bool = Field(
+        default=False, description="also return each generated token's log-probability, where the backend can"
+    )
 
     @classmethod
     def from_prompt(cls, prompt: str, *, system: str | None = None, **options: Any) -> ChatRequest:
@@ -94,6 +97,16 @@ class Completion(BaseModel):
     finish_reason: str | None = None
     latency_s: float = 0.0
     response_model: str | None = Field(default=None, description="the model id the server says answered")
+    logprobs: tuple[float, ...] | None = Field(
+        default=None, description="each generated token's log-probability, when asked for and the backend gives them"
+    )
+
+    @property
+    def token_confidence(self) -> float | None:
+        """The geometric mean probability of the answer's tokens (None without logprobs)."""
+        from hybridgraph.models.logprobs import confidence
+
+        return confidence(self.logprobs)
 
     def parsed(self) -> Any:
         """The answer parsed as JSON; ``StructuredOutputError`` if it is not JSON."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from hybridgraph.catalog import Endpoint
 from hybridgraph.errors import ConfigError, ContextOverflowError, DependencyMissingError, ModelCallError
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage
+from hybridgraph.models.logprobs import TokenLogprobs
 from hybridgraph.modelspec import BUNDLED_GGUF, ModelSpec
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class LlamaCppModel(ModelClient):
         super().__init__(endpoint)
         self.path = find_gguf(endpoint.spec)
         self._llama: Llama | None = None
+        self._logprobs = TokenLogprobs()
 
     @property
     def llama(self) -> Llama:
@@ -128,6 +130,7 @@ class LlamaCppModel(ModelClient):
                     n_batch=int(opts.get("n_batch", 512)),
                     verbose=False,
                 )
+                self._logprobs.attach(self._llama)
             except (ValueError, RuntimeError) as exc:
                 raise ModelCallError(
                     f"llama.cpp could not load {self.path.name}: {exc}",
@@ -143,11 +146,15 @@ class LlamaCppModel(ModelClient):
     async def complete(self, request: ChatRequest) -> Completion:
         """One completion, computed in a worker thread."""
         started = time.perf_counter()
-        result = await _on_llama_thread(lambda: self._run(request))
+        result, logprobs = await _on_llama_thread(lambda: self._run(request))
         choice = result["choices"][0]
         usage = Usage(input_tokens=result["usage"]["prompt_tokens"], output_tokens=result["usage"]["completion_tokens"])
         return self._completion(
-            choice["message"]["content"] or "", usage, started, finish_reason=choice.get("finish_reason")
+            choice["message"]["content"] or "",
+            usage,
+            started,
+            finish_reason=choice.get("finish_reason"),
+            logprobs=logprobs,
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk]:
@@ -181,9 +188,15 @@ class LlamaCppModel(ModelClient):
             stop.set()
             await worker
 
-    def _run(self, request: ChatRequest) -> dict[str, Any]:
+    def _run(self, request: ChatRequest) -> tuple[dict[str, Any], tuple[float, ...] | None]:
+        """The completion, and its tokens' log-probabilities when asked for (``TokenLogprobs``)."""
+        llama = self.llama
         try:
-            return self.llama.create_chat_completion(**self._args(request), stream=False)  # type: ignore[return-value]
+            if not (request.logprobs and self._logprobs.attached):
+                return llama.create_chat_completion(**self._args(request), stream=False), None  # type: ignore[return-value]
+            with self._logprobs.recording() as values:
+                result = llama.create_chat_completion(**self._args(request), stream=False)
+            return result, tuple(values)  # type: ignore[return-value]
         except ValueError as exc:
             raise self._translate(exc) from None
 

@@ -113,12 +113,20 @@ class OllamaModel(ModelClient):
         }
         if request.json_schema is not None:
             args["format"] = request.json_schema
+        if request.logprobs:
+            args["logprobs"] = True  # Ollama 0.12.11 and later; older servers answer without them
         return args
 
     def _to_completion(self, response: Any, text: str, started: float) -> Completion:
         usage = Usage(input_tokens=response.prompt_eval_count or 0, output_tokens=response.eval_count or 0)
+        logprobs = getattr(response, "logprobs", None)
         return self._completion(
-            text, usage, started, finish_reason=response.done_reason, response_model=response.model or None
+            text,
+            usage,
+            started,
+            finish_reason=response.done_reason,
+            response_model=response.model or None,
+            logprobs=tuple(float(p.logprob) for p in logprobs) if logprobs else None,
         )
 
     def _translate(self, exc: Exception) -> ModelError:

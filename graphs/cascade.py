@@ -41,7 +41,7 @@ def cascade(
 ) -> Any:
     """A compiled cascade graph over ``clients`` (local ones solve, non-local ones consult)."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    graph = parts.graph(policy, pause=checkpointer not in (None, False))
+    graph = parts.graph(pause=checkpointer not in (None, False))
     graph.add_edge(NodeName.REDACT, NodeName.ROUTE)
     parts.verified_steps(graph, verifier or VerifierAgent(task), policy)
     return graph.compile(checkpointer=checkpointer, name="cascade")

@@ -100,7 +100,7 @@ def parallel(
 ) -> Any:
     """A compiled parallel graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    graph = parts.graph(policy, pause=checkpointer not in (None, False))
+    graph = parts.graph(pause=checkpointer not in (None, False))
     graph.add_node(NodeName.SOLVE, TracedNode(NodeName.SOLVE, Dispatch(parts.local, candidate=True)))
     graph.add_node(NodeName.CONSULT, TracedNode(NodeName.CONSULT, Dispatch(parts.cloud, candidate=True)))
     routed(

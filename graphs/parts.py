@@ -4,7 +4,6 @@ run status."""
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, get_origin, get_type_hints
@@ -33,7 +32,7 @@ from hybridgraph.models.resilient import transient
 from hybridgraph.policies import RoutingPolicy
 from hybridgraph.policies.spec import Action, Verdict
 from hybridgraph.state import Candidate, Fault, NodeName, RunState, Verification
-from hybridgraph.telemetry.spans import TracedNode, mark_error
+from hybridgraph.telemetry.spans import NodeCall, TracedNode, mark_error
 from hybridgraph.zones import TrustZone
 
 #: Where a route decision can lead, and where a verdict can (see ``after_route``, ``after_verify``).
@@ -140,14 +139,11 @@ class Routed:
 
     def __init__(self, node: Callable[..., Any], decide: Decision) -> None:
         self.node, self.decide = node, decide
-        self._takes_config = "config" in inspect.signature(node).parameters
+        self._call = NodeCall(node)
 
     async def __call__(self, state: Any, config: Optional[RunnableConfig] = None) -> Command[Any]:  # noqa: UP045
         """Run the node, then decide where the run goes next."""
-        update = self.node(state, config) if self._takes_config else self.node(state)
-        if inspect.isawaitable(update):
-            update = await update
-        update = update or {}
+        update = await self._call(state, config) or {}
         return Command(update=update, goto=self.decide(after_update(state, update)))
 
 
@@ -206,9 +202,10 @@ class Parts:
             )
         return cls(task, local, cloud, redactor or RedactorAgent(), budget or Budget())
 
-    def graph(self, policy: RoutingPolicy, pause: bool) -> StateGraph[RunState]:
-        """A graph with the nodes and edges every pattern shares: redact (from START), route,
-        restore, the human gate (a pause when ``pause``) and finish (to END)."""
+    def graph(self, pause: bool) -> StateGraph[RunState]:
+        """A graph with the nodes and edges every pattern shares: redact (from START), restore,
+        the human gate (a pause when ``pause``) and finish (to END). Each pattern adds its own
+        route node (``verified_steps``, or the parallel pattern's fan-out)."""
         graph = StateGraph(RunState)
         graph.add_node(NodeName.REDACT, TracedNode(NodeName.REDACT, self.start))
         graph.add_node(NodeName.RESTORE, TracedNode(NodeName.RESTORE, self.redactor.restore))

@@ -45,7 +45,7 @@ def split(
 ) -> Any:
     """A compiled split graph over ``clients``."""
     parts = Parts.of(task, clients, redactor, budget, samples=samples)
-    graph = parts.graph(policy, pause=checkpointer not in (None, False))
+    graph = parts.graph(pause=checkpointer not in (None, False))
     plan = RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA)
     routed(graph, NodeName.PLAN, plan, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
     graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))

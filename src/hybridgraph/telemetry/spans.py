@@ -24,7 +24,18 @@ from hybridgraph.telemetry.context import RunContext, current_run, reset_run, se
 from hybridgraph.telemetry.keys import Attr, Op, span_name
 from hybridgraph.telemetry.setup import Telemetry, activate, active_telemetry, deactivate
 
-__all__ = ["TracedNode", "enter", "hop", "leave", "tool_span", "mark_error", "record_route", "safe_message", "workflow"]
+__all__ = [
+    "NodeCall",
+    "TracedNode",
+    "enter",
+    "hop",
+    "leave",
+    "tool_span",
+    "mark_error",
+    "record_route",
+    "safe_message",
+    "workflow",
+]
 
 
 @contextmanager
@@ -110,6 +121,20 @@ def safe_message(exc: BaseException) -> str:
     return f"{type(exc).__name__} (message withheld: it may quote content)"
 
 
+class NodeCall:
+    """A LangGraph node function made uniform: called with ``config`` when it takes one, and
+    awaited when it is async."""
+
+    def __init__(self, node: Callable[..., Any]) -> None:
+        self.node = node
+        self.takes_config = "config" in inspect.signature(node).parameters
+
+    async def __call__(self, state: Any, config: Optional[RunnableConfig] = None) -> Any:  # noqa: UP045
+        """The node's result for ``state``."""
+        result = self.node(state, config) if self.takes_config else self.node(state)
+        return await result if inspect.isawaitable(result) else result
+
+
 class TracedNode:
     """A LangGraph node wrapped in an ``invoke_agent <name>`` span (or another ``op``).
 
@@ -119,7 +144,7 @@ class TracedNode:
 
     def __init__(self, name: str, node: Callable[..., Any], op: Op = Op.AGENT) -> None:
         self.name, self.node, self.op = name, node, op
-        self._takes_config = "config" in inspect.signature(node).parameters
+        self._call = NodeCall(node)
         self._span_name = span_name(op, name)
         key = Attr.AGENT_NAME if op is Op.AGENT else Attr.TOOL_NAME
         self._attributes: dict[str, AttributeValue] = {Attr.OPERATION: op.value, key: name, Attr.STEP: name}
@@ -130,9 +155,7 @@ class TracedNode:
         step = set_run(run.with_(step=self.name)) if run is not None else None
         span, token = enter(self._span_name, dict(self._attributes))
         try:
-            result = self.node(state, config) if self._takes_config else self.node(state)
-            if inspect.isawaitable(result):
-                result = await result
+            result = await self._call(state, config)
         except BaseException as exc:
             mark_error(span, exc)
             raise

@@ -138,8 +138,7 @@ class Routed:
     """
 
     def __init__(self, node: Callable[..., Any], decide: Decision) -> None:
-        self.node, self.decide = node, decide
-        self._call = NodeCall(node)
+        self._call, self.decide = NodeCall(node), decide
 
     async def __call__(self, state: Any, config: Optional[RunnableConfig] = None) -> Command[Any]:  # noqa: UP045
         """Run the node, then decide where the run goes next."""

@@ -380,3 +380,13 @@ def test_the_shipped_json_schema_is_current() -> None:
     generated = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout)
     shipped = json.loads((SHIPPED.parent / "pipeline.schema.json").read_text(encoding="utf-8"))
     assert shipped == generated, "regenerate it: hybridgraph schema pipeline > graphs/pipeline.schema.json"
+
+
+def test_the_default_concurrency_follows_the_cores_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from hybridgraph.cli.pipelines import default_concurrency
+
+    for cores, expected in ((1, 2), (2, 2), (6, 6), (64, 8)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)), raising=False)
+        assert default_concurrency() == expected

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["pipelines_command", "run_pipeline", "schema_command", "validate_command"]
+__all__ = ["default_concurrency", "pipelines_command", "run_pipeline", "schema_command", "validate_command"]
 
 
 def known_or_fail(ref: str, patterns: tuple[str, ...]) -> None:
@@ -36,16 +36,27 @@ def known_or_fail(ref: str, patterns: tuple[str, ...]) -> None:
     )
 
 
+def default_concurrency() -> int:
+    """Documents at a time when ``--concurrency`` is not given: one per CPU core this process may
+    use, at least 2 (a document waiting on a model leaves the CPU to another) and at most 8 (each
+    running document holds its text, pieces and state in memory)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
+    return max(2, min(8, cores))
+
+
 def run_pipeline(
-    ref: str, inputs: list[Path], out: Path, concurrency: int, as_json: bool, catalog_file: Path | None
+    ref: str, inputs: list[Path], out: Path, concurrency: int | None, as_json: bool, catalog_file: Path | None
 ) -> None:
-    """Run pipeline ``ref`` on ``inputs``; reports go to ``out``."""
+    """Run pipeline ``ref`` on ``inputs``, at most ``concurrency`` at a time (default: sized to the
+    cores, ``default_concurrency``); reports go to ``out``."""
     from hybridgraph.catalog import Catalog
     from hybridgraph.graphs.pipeline import Pipeline
 
     pipeline = Pipeline.load(ref, catalog=Catalog.load(catalog_file) if catalog_file else None)
     pipeline.graph  # noqa: B018 - build every step now: a bad step fails before any document is read
-    rows = asyncio.run(_batch(pipeline, expand(inputs), out, concurrency, quiet=as_json))
+    rows = asyncio.run(_batch(pipeline, expand(inputs), out, concurrency or default_concurrency(), quiet=as_json))
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:

@@ -30,7 +30,12 @@ def run_command(
         list[str], typer.Argument(help="PDF, DOCX, TXT, MD or HTML files ('-' reads stdin for a pattern)")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="where pipeline reports are written")] = Path("reports"),
-    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, max=32, help="documents at a time")] = 2,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", "-j", min=1, max=32, help="documents at a time (default: one per CPU core, 2 to 8)"
+        ),
+    ] = None,
     category: Annotated[
         str, typer.Option("--category", "-c", help="patterns: the clause to find")
     ] = "Cap on Liability",

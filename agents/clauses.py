@@ -67,9 +67,12 @@ class FinderConfig(BaseModel):
     min_score: float | None = Field(
         default=None,
         ge=0.0,
-        description=f"the score a clause must reach; default {HYBRID_MIN_SCORE} hybrid, {LEXICAL_MIN_SCORE} lexical",
+        description="the score a clause must reach, for every category; default: the category's own "
+        f"(clause-categories.yaml), else {HYBRID_MIN_SCORE}, in hybrid ranking; {LEXICAL_MIN_SCORE} lexical",
     )
-    per_category: int = Field(default=2, ge=1, le=10, description="the most clauses reported per category")
+    per_category: int = Field(
+        default=2, ge=1, le=10, description="the most clauses reported per category (less where it sets max_clauses)"
+    )
     also_within: float = Field(
         default=0.9, ge=0.0, le=1.0, description="a further clause is reported when it scores this share of the best"
     )
@@ -111,14 +114,16 @@ class ClauseFinder(PipelineAgent):
 
     def find(self, text: str, category: ClauseCategory, *, lexical: bool = False) -> list[Finding]:
         """The clauses of ``category`` in ``text`` that score high enough, best first (at most
-        ``per_category``, each within ``also_within`` of the best), or one ``not_found`` finding."""
+        ``per_category`` or the category's ``max_clauses``, each within ``also_within`` of the
+        best), or one ``not_found`` finding."""
         pieces, floor = self.ranked(text, category, lexical=lexical)
         if not pieces or pieces[0].score < floor:
             return [Finding(category=category.name, status="not_found", quote="", start=0, end=0, score=0.0, review="")]
         best = pieces[0].score
         bar = max(floor, self.config.also_within * best)
         further = [p for p in pieces[1:] if p.score >= bar and _words(text, p) >= MIN_FURTHER_WORDS]
-        chosen = [pieces[0], *further[: self.config.per_category - 1]]
+        most = min(self.config.per_category, category.max_clauses or self.config.per_category)
+        chosen = [pieces[0], *further[: most - 1]]
         findings = []
         for piece in chosen:
             start, end = _trimmed(text, piece.start, piece.end)
@@ -130,7 +135,8 @@ class ClauseFinder(PipelineAgent):
         return findings
 
     def ranked(self, text: str, category: ClauseCategory, *, lexical: bool = False) -> tuple[list[Piece], float]:
-        """The candidate pieces for ``category``, best first, and the score a clause must reach.
+        """The candidate pieces for ``category``, best first, and the score a clause must reach
+        (``min_score`` if set, else the category's own in hybrid ranking, else the default).
 
         A piece's score is its BM25 score per query word, plus, in hybrid ranking, its mean
         cosine similarity to the category's phrasings. A category's ``cues`` must appear in it."""
@@ -149,7 +155,8 @@ class ClauseFinder(PipelineAgent):
             scored = [p for p in scored if category.cue.search(text, p.start, p.end)]
         floor = self.config.min_score
         if floor is None:
-            floor = HYBRID_MIN_SCORE if hybrid else LEXICAL_MIN_SCORE
+            own = category.min_score if category.min_score is not None else HYBRID_MIN_SCORE
+            floor = own if hybrid else LEXICAL_MIN_SCORE
         return sorted(scored, key=lambda p: (-p.score, p.start)), floor
 
 

@@ -40,6 +40,28 @@ def test_a_piece_without_the_categorys_cues_is_never_its_clause() -> None:
     assert "materially breaches" in lexical.find(CONTRACT, uncued)[0]["quote"]  # without cues it would be reported
 
 
+def test_termination_on_notice_alone_is_for_convenience_and_on_breach_is_not() -> None:
+    lexical = finder(ranking="lexical", min_score=0.0)
+    convenience = category("Termination for Convenience")
+    on_notice = "Either party may terminate this Agreement by giving the other party sixty (60) days' prior notice."
+    assert lexical.find(f"{CONTRACT}\n5. Exit. {on_notice}\n", convenience)[0]["quote"].startswith("5. Exit")
+    on_breach = "Either party may terminate this Agreement upon written notice if the other party fails to pay."
+    assert lexical.find(f"{CONTRACT}\n5. Exit. {on_breach}\n", convenience)[0]["status"] == "not_found"
+
+
+def test_a_category_may_set_its_own_threshold_and_number_of_clauses() -> None:
+    renewal = ClauseCategory(name="Renewal Term", phrasings=("term of this agreement renews",))
+    close = finder(ranking="lexical", min_score=0.0, piece_chars=200, also_within=0.0)
+    assert len(close.find(CONTRACT, renewal)) == 2
+    assert len(close.find(CONTRACT, renewal.model_copy(update={"max_clauses": 1}))) == 1
+    strict = renewal.model_copy(update={"min_score": 7.5})
+    assert finder(ranking="hybrid").ranked(CONTRACT, strict)[1] == (
+        7.5 if clauses.semantic_ranking_available() else 0.8
+    )
+    assert finder(ranking="hybrid", min_score=0.3).ranked(CONTRACT, strict)[1] == 0.3  # the step's setting wins
+    assert finder(ranking="lexical").ranked(CONTRACT, strict)[1] == clauses.LEXICAL_MIN_SCORE
+
+
 def test_a_close_second_clause_is_reported_and_a_far_one_is_not() -> None:
     renewal = ClauseCategory(name="Renewal Term", phrasings=("term of this agreement renews",))
     two = finder(ranking="lexical", min_score=0.0, piece_chars=200, also_within=0.0).find(CONTRACT, renewal)

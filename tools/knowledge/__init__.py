@@ -41,6 +41,12 @@ class ClauseCategory(BaseModel):
         description="words a clause of this kind always has (regular expressions, any one will do); "
         "empty: no such condition",
     )
+    min_score: float | None = Field(
+        default=None, ge=0.0, description="the score its clause must reach in hybrid ranking; default: the finder's"
+    )
+    max_clauses: int | None = Field(
+        default=None, ge=1, description="the most clauses reported for it; default: the finder's per_category"
+    )
 
     @property
     def cue(self) -> re.Pattern[str] | None:

@@ -199,6 +199,7 @@ class ClauseJudge(PipelineAgent):
             "route": "human" if result.get("status") == "needs_human" else ("local" if zone == "local" else "cloud"),
             "route_reason": " → ".join(str(r.get("rule")) for r in result.get("routes", [])),
             "confidence": result.get("confidence"),
+            "token_confidence": result.get("token_confidence"),
             "review": "" if accepted else self.review_reason(result, answer),
         }
         if self.config.mode == "statements":

@@ -4,7 +4,9 @@ For every NDA and each of the 17 checklist statements (the ContractNLI hypothese
 pipeline says Entailment, Contradiction or NotMentioned; the dev set's expert label is the
 answer. Reported: accuracy per gold label and overall, against the baseline measured in the
 same run, always answering the most common label of the set; and how often the passage the
-finder picked overlaps the labelled evidence (for Entailment and Contradiction).
+finder picked overlaps the labelled evidence (for Entailment and Contradiction); and, for the
+answers whose model gave log-probabilities, the accuracy below and above each quartile of their
+token confidence (is a low-confidence answer more often wrong, so worth escalating?).
 
 Run: ``python -m bench.contractnli_eval [--data ../shared/data] [--docs N]`` (about a minute
 per NDA with the embedded model on 2 cores).
@@ -57,8 +59,11 @@ def load_ndas(data: Path, count: int | None) -> list[Nda] | None:
     return ndas
 
 
-def evaluate(ndas: list[Nda], pipeline: Any) -> tuple[list[tuple[str, str]], int, int, float]:
-    """(gold, predicted) pairs, evidence hits, evidence cases, seconds per NDA."""
+def evaluate(
+    ndas: list[Nda], pipeline: Any, confidences: list[tuple[float, bool]] | None = None
+) -> tuple[list[tuple[str, str]], int, int, float]:
+    """(gold, predicted) pairs, evidence hits, evidence cases, seconds per NDA. ``confidences``
+    collects (token confidence, right) for every statement the local model answered."""
     pairs, hits, cases, started = [], 0, 0, time.perf_counter()
     for nda in ndas:
         result = asyncio.run(pipeline.run(nda.text, source=nda.name))
@@ -67,6 +72,8 @@ def evaluate(ndas: list[Nda], pipeline: Any) -> tuple[list[tuple[str, str]], int
             if gold is None:
                 continue
             pairs.append((gold, LABELS.get(finding.get("label", ""), "none")))
+            if confidences is not None and finding.get("token_confidence") is not None:
+                confidences.append((float(finding["token_confidence"]), pairs[-1][0] == pairs[-1][1]))
             if gold != "NotMentioned":
                 cases += 1
                 span = (finding.get("start", 0), finding.get("end", 0))
@@ -77,6 +84,24 @@ def evaluate(ndas: list[Nda], pipeline: Any) -> tuple[list[tuple[str, str]], int
 def accuracy(pairs: list[tuple[str, str]], label: str | None = None) -> float:
     chosen = [(g, p) for g, p in pairs if label is None or g == label]
     return sum(g == p for g, p in chosen) / len(chosen) if chosen else 0.0
+
+
+def print_calibration(confidences: list[tuple[float, bool]]) -> None:
+    """Accuracy of the statements the local model answered with token confidence below and at or
+    above each quartile: what a ``token_confidence_below`` rule at that threshold would escalate,
+    and how right the answers it escalates and keeps are."""
+    if len(confidences) < 8:
+        print("token confidence: too few answers with log-probabilities to compare")
+        return
+    values = sorted(c for c, _ in confidences)
+    for q in (0.25, 0.5, 0.75):
+        threshold = values[int(q * len(values))]
+        low = [right for c, right in confidences if c < threshold]
+        high = [right for c, right in confidences if c >= threshold]
+        print(
+            f"token confidence < {threshold:.3f} ({len(low)} answers, {len(low) / len(confidences):.0%}): "
+            f"accuracy {sum(low) / max(1, len(low)):.3f}; >= it ({len(high)}): {sum(high) / max(1, len(high)):.3f}"
+        )
 
 
 def main() -> int:
@@ -90,7 +115,8 @@ def main() -> int:
         return 0
     from hybridgraph.graphs.pipeline import Pipeline
 
-    pairs, hits, cases, seconds = evaluate(ndas, Pipeline.load("nda-check"))
+    confidences: list[tuple[float, bool]] = []
+    pairs, hits, cases, seconds = evaluate(ndas, Pipeline.load("nda-check"), confidences)
     majority = Counter(g for g, _ in pairs).most_common(1)[0][0]
     baseline = [(g, majority) for g, _ in pairs]
     counts = Counter(g for g, _ in pairs)
@@ -98,6 +124,7 @@ def main() -> int:
     print(
         f"evidence: the finder's passage overlaps the labelled evidence in {hits}/{cases} ({hits / max(1, cases):.0%})"
     )
+    print_calibration(confidences)
     results = [
         Result(
             f"N-{label}",

@@ -43,6 +43,10 @@ class ReportFinding(BaseModel):
     route: Literal["local", "cloud", "human", "none"] = Field(description="where the judgement was made")
     route_reason: str = Field(description="the policy rules that fired, in order")
     confidence: float | None
+    token_confidence: float | None = Field(
+        default=None,
+        description="the local answer's mean token probability (geometric), where its backend gives log-probabilities",
+    )
     review: str = Field(description="why a person should check this item; '' when not needed")
 
 
@@ -111,6 +115,7 @@ def _finding(f: dict[str, Any], document: str) -> ReportFinding:
         route=f.get("route") or "none",
         route_reason=f.get("route_reason", ""),
         confidence=f.get("confidence"),
+        token_confidence=f.get("token_confidence"),
         review=review,
     )
 

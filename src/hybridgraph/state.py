@@ -115,7 +115,8 @@ class Finding(TypedDict, total=False):
     ``document[start:end]``), for a checklist statement the ``label`` (``entailment``,
     ``contradiction``, ``not_mentioned``), what the review decided (``status``: ``violation``, ``compliant``,
     ``needs_review`` or ``not_found``), which rule, why, how it was decided (``route``: ``local``,
-    ``cloud`` or ``human``, and ``route_reason``), with what ``confidence``, and, when a person
+    ``cloud`` or ``human``, and ``route_reason``), with what ``confidence`` (and the local answer's
+    ``token_confidence``, where its backend gives log-probabilities), and, when a person
     should look at it, ``review`` says why ("" otherwise)."""
 
     category: str
@@ -131,6 +132,7 @@ class Finding(TypedDict, total=False):
     route: str
     route_reason: str
     confidence: float | None
+    token_confidence: float | None
     review: str
 
 

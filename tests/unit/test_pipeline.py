@@ -102,6 +102,25 @@ async def test_review_without_cloud_marks_skipped_escalations_for_review() -> No
     assert report.economics["local_share"] == 1.0 and report.economics["model_steps"] == 3
 
 
+async def test_each_finding_carries_the_local_answers_token_confidence() -> None:
+    import math
+
+    from hybridgraph.models import Completion
+    from hybridgraph.zones import TrustZone
+
+    def sure(request: ChatRequest) -> Completion:
+        assert request.logprobs
+        return Completion(
+            text=local_reply(request), endpoint="local", model="f", zone=TrustZone.LOCAL, logprobs=(-0.1, -0.3)
+        )
+
+    report = (await review(clients=fake_clients(sure)).run(CONTRACT)).report
+    assert report is not None
+    judged = [f for f in report.findings if f.status != "not_found"]
+    assert judged and all(f.token_confidence == pytest.approx(math.exp(-0.2)) for f in judged)
+    assert by_category(report)["Audit Rights"].token_confidence is None  # nothing was asked
+
+
 async def test_escalation_sends_pseudonymised_clause_and_restores_names() -> None:
     def cloud_reply(request: ChatRequest) -> str:
         org = re.search(r"<ORG[A-Z]*_\d+>", request.messages[-1].content)

@@ -56,7 +56,7 @@ def test_a_category_may_set_its_own_threshold_and_number_of_clauses() -> None:
     assert len(close.find(CONTRACT, renewal.model_copy(update={"max_clauses": 1}))) == 1
     strict = renewal.model_copy(update={"min_score": 7.5})
     assert finder(ranking="hybrid").ranked(CONTRACT, strict)[1] == (
-        7.5 if clauses.semantic_ranking_available() else 0.8
+        7.5 if clauses.semantic_ranking_available() else clauses.LEXICAL_MIN_SCORE
     )
     assert finder(ranking="hybrid", min_score=0.3).ranked(CONTRACT, strict)[1] == 0.3  # the step's setting wins
     assert finder(ranking="lexical").ranked(CONTRACT, strict)[1] == clauses.LEXICAL_MIN_SCORE

@@ -71,9 +71,10 @@ def evaluate(
             rule, gold = finding["rule"], nda.gold.get(finding["rule"])
             if gold is None:
                 continue
-            pairs.append((gold, LABELS.get(finding.get("label", ""), "none")))
+            predicted = LABELS.get(finding.get("label", ""), "none")
+            pairs.append((gold, predicted))
             if confidences is not None and finding.get("token_confidence") is not None:
-                confidences.append((float(finding["token_confidence"]), pairs[-1][0] == pairs[-1][1]))
+                confidences.append((float(finding["token_confidence"]), gold == predicted))
             if gold != "NotMentioned":
                 cases += 1
                 span = (finding.get("start", 0), finding.get("end", 0))

@@ -143,8 +143,7 @@ class TracedNode:
     """
 
     def __init__(self, name: str, node: Callable[..., Any], op: Op = Op.AGENT) -> None:
-        self.name, self.node, self.op = name, node, op
-        self._call = NodeCall(node)
+        self.name, self._call = name, NodeCall(node)
         self._span_name = span_name(op, name)
         key = Attr.AGENT_NAME if op is Op.AGENT else Attr.TOOL_NAME
         self._attributes: dict[str, AttributeValue] = {Attr.OPERATION: op.value, key: name, Attr.STEP: name}

@@ -36,6 +36,8 @@ __all__ = ["AUDIT_ENV", "GENESIS", "AuditEntry", "AuditLog", "AuditRecord", "Ver
 AUDIT_ENV = "HYBRIDGRAPH_AUDIT_LOG"
 GENESIS = "0" * 64
 _HEAD_SIZE = 128
+#: Bytes read at a time from the end of the log to find its last entry.
+_TAIL_BLOCK = 4096
 
 
 class AuditRecord(BaseModel):
@@ -152,7 +154,7 @@ class AuditLog:
 
     def _tail(self, fd: int) -> tuple[int, str]:
         """The last entry's number and hash (0 and the genesis hash for an empty log)."""
-        last = next(_lines_backwards(fd), None)
+        last = next(_lines_backwards(fd, block=_TAIL_BLOCK), None)  # an entry is about 600 bytes
         if last is None:
             return 0, GENESIS
         try:

@@ -33,7 +33,7 @@ from hybridgraph.models.base import ModelClient
 from hybridgraph.tools.reports import Report
 from hybridgraph.zones import TrustZone
 
-__all__ = ["SHIPPED", "Pipeline", "PipelineResult", "shipped_pipelines"]
+__all__ = ["SHIPPED", "Pipeline", "PipelineResult", "file_sha256", "shipped_pipelines"]
 
 SHIPPED = Path(__file__).resolve().parent / "pipelines"
 #: The first and last steps of a served graph (``Pipeline.served``).
@@ -54,12 +54,13 @@ class PipelineResult:
     run_id: str
     source: str
     state: dict[str, Any] = field(default_factory=dict)
+    input_sha256: str = ""  # of the input file's bytes; "" for a text
 
     @cached_property
     def report(self) -> Report | None:
         """The run's report, when the pipeline has a reporter step."""
         data = self.state.get("report")
-        return Report.model_validate(data) if data else None
+        return Report.model_validate({**data, "input_sha256": self.input_sha256}) if data else None
 
     @property
     def status(self) -> str:
@@ -232,7 +233,8 @@ class Pipeline:
             state = update if step == "__values__" else state
             if on_step is not None and step != "__values__":
                 on_step(step)
-        return PipelineResult(run_id, str(state.get("source", source or "")), state)
+        digest = await asyncio.to_thread(file_sha256, document) if isinstance(document, Path) else ""
+        return PipelineResult(run_id, str(state.get("source", source or "")), state, digest)
 
     def run_sync(self, document: str | Path, **options: Any) -> PipelineResult:
         """``run``, for code that is not async."""
@@ -298,6 +300,20 @@ class Pipeline:
         if result.report is None:
             raise ConfigError(f"pipeline '{self.spec.name}' made no report", fix="end it with a 'reporter' step")
         return write_reports(result.report, out, self.spec.outputs, name)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes ("" when it cannot be read: the run reports why)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _with_endpoints(policy: Any, local: str | None, cloud: str | None, clients: Sequence[ModelClient] | None) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FORMATS", "Report", "ReportFinding", "build_report", "write_reports"]
+__all__ = ["FORMATS", "Report", "ReportFinding", "build_report", "finished_reports", "report_path", "write_reports"]
 
 SCHEMA_VERSION = "1"
 FORMATS = {"json": "json", "markdown": "md", "html": "html"}
@@ -59,6 +59,9 @@ class Report(BaseModel):
     pipeline: str
     run_id: str
     source: str
+    input_sha256: str = Field(
+        default="", description="the SHA-256 of the input file's bytes ('' for a text): what --skip-done compares"
+    )
     created: str
     sensitivity: str
     entity_counts: dict[str, int] = Field(description="pseudonymised values per entity type (counts only)")
@@ -123,20 +126,44 @@ def _finding(f: dict[str, Any], document: str) -> ReportFinding:
 def write_reports(
     report: Report, out: Path, formats: tuple[str, ...] = tuple(FORMATS), name: str | None = None
 ) -> list[Path]:
-    """Write ``report`` to ``out`` in ``formats``, as ``NAME.PIPELINE.EXT`` (``name``: the source's stem)."""
+    """Write ``report`` to ``out`` in ``formats``, as ``NAME.PIPELINE.EXT`` (``name``: the source's
+    stem). Each file is replaced whole (a reader never sees half of one), and the JSON report is
+    written last, so its presence means the others are there too (``finished_reports``)."""
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{name or Path(report.source).stem or 'document'}.{report.pipeline}"
     render = {
         "json": lambda: report.model_dump_json(indent=2),
         "markdown": lambda: markdown(report),
         "html": lambda: to_html(report),
     }
     written = []
-    for kind in formats:
-        path = out / f"{stem}.{FORMATS[kind]}"
-        path.write_text(render[kind]() + "\n", encoding="utf-8")
+    for kind in sorted(formats, key=lambda k: k == "json"):
+        path = report_path(out, name or Path(report.source).stem, report.pipeline, kind)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(render[kind]() + "\n", encoding="utf-8")
+        temporary.replace(path)
         written.append(path)
-    return written
+    return [p for kind in formats for p in written if p.suffix == f".{FORMATS[kind]}"]
+
+
+def report_path(out: Path, name: str, pipeline: str, kind: str) -> Path:
+    """Where the ``kind`` report of document ``name`` by ``pipeline`` goes in ``out``."""
+    return out / f"{name or 'document'}.{pipeline}.{FORMATS[kind]}"
+
+
+def finished_reports(
+    out: Path, name: str, pipeline: str, input_sha256: str, formats: tuple[str, ...]
+) -> list[Path] | None:
+    """The reports an earlier run of ``pipeline`` wrote in ``out`` for this very input (its JSON
+    report names the same SHA-256), or None when there are none to reuse."""
+    path = report_path(out, name, pipeline, "json")
+    try:
+        earlier = Report.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):  # missing, unreadable, cut short or not a report: run it again
+        return None
+    if earlier.pipeline != pipeline or not input_sha256 or earlier.input_sha256 != input_sha256:
+        return None
+    files = [report_path(out, name, pipeline, kind) for kind in formats]
+    return files if all(f.is_file() for f in files) else None
 
 
 def markdown(report: Report) -> str:

@@ -188,6 +188,71 @@ async def test_a_batch_keeps_its_concurrency_and_isolates_each_documents_failure
     assert pipeline.context.redactor._vaults == {}
 
 
+async def test_skip_done_reuses_the_reports_of_unchanged_inputs_only(tmp_path: Path) -> None:
+    from hybridgraph.cli.pipelines import _batch
+
+    calls: list[str] = []
+
+    def counted(request: ChatRequest) -> str:
+        calls.append(request.messages[-1].content)
+        return local_reply(request)
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"msa-{i}.txt").write_text(CONTRACT, encoding="utf-8")
+    inputs = sorted(folder.iterdir())
+    pipeline = review(clients=fake_clients(counted))
+    first = await _batch(pipeline, inputs, out, concurrency=2, quiet=True, skip_done=True)
+    assert not any(r.get("skipped") for r in first) and len(calls) > 0
+    report = Report.model_validate_json((out / "msa-0.test-review.json").read_text(encoding="utf-8"))
+    assert len(report.input_sha256) == 64
+
+    calls.clear()
+    again = await _batch(pipeline, inputs, out, concurrency=2, quiet=True, skip_done=True)
+    assert all(r.get("skipped") for r in again) and calls == []
+    assert again[0]["reports"] == first[0]["reports"]
+
+    (folder / "msa-1.txt").write_text(CONTRACT + "\n4. Notices. In writing.\n", encoding="utf-8")  # changed
+    (out / "msa-2.test-review.json").write_text('{"pipeline": "test-rev', encoding="utf-8")  # cut short
+    finished: list[dict[str, Any]] = []
+    third = await _batch(pipeline, inputs, out, concurrency=2, quiet=True, skip_done=True, finished=finished)
+    assert [bool(r.get("skipped")) for r in third] == [True, False, False]
+    assert len(finished) == 3 and calls
+    calls.clear()
+    await _batch(pipeline, inputs[:1], out, concurrency=1, quiet=True)  # without the flag: runs again
+    assert calls
+
+
+def test_a_stopped_batch_says_how_far_it_got_and_how_to_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from hybridgraph.cli import pipelines as cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"msa-{i}.txt").write_text(CONTRACT, encoding="utf-8")
+    pipeline = review(clients=fake_clients(local_reply))
+    real_run = pipeline.run
+
+    async def run(document: Path, **options: Any) -> Any:
+        if document.name == "msa-2.txt":
+            raise KeyboardInterrupt  # as Ctrl-C arrives
+        return await real_run(document, **options)
+
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr(Pipeline, "load", classmethod(lambda cls, ref, **o: pipeline))
+    with pytest.raises(typer.Exit) as stopped:
+        cli.run_pipeline("test-review", [folder], tmp_path / "out", 1, False, None)
+    assert stopped.value.exit_code == 130
+    err = capsys.readouterr().err
+    assert "2 of 3 documents have their reports" in err and "--skip-done" in err
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2
+
+
 async def test_served_graph_takes_just_the_document_and_uses_the_servers_thread() -> None:
     from langgraph.checkpoint.memory import InMemorySaver
 

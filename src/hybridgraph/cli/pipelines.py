@@ -47,16 +47,36 @@ def default_concurrency() -> int:
 
 
 def run_pipeline(
-    ref: str, inputs: list[Path], out: Path, concurrency: int | None, as_json: bool, catalog_file: Path | None
+    ref: str,
+    inputs: list[Path],
+    out: Path,
+    concurrency: int | None,
+    as_json: bool,
+    catalog_file: Path | None,
+    skip_done: bool = False,
 ) -> None:
     """Run pipeline ``ref`` on ``inputs``, at most ``concurrency`` at a time (default: sized to the
-    cores, ``default_concurrency``); reports go to ``out``."""
+    cores, ``default_concurrency``); reports go to ``out``. ``skip_done``: an input whose reports
+    an earlier run already wrote to ``out`` (same pipeline, same bytes) is not run again.
+    Stopped with Ctrl-C, the batch says how far it got and how to finish it."""
     from hybridgraph.catalog import Catalog
     from hybridgraph.graphs.pipeline import Pipeline
 
     pipeline = Pipeline.load(ref, catalog=Catalog.load(catalog_file) if catalog_file else None)
     pipeline.graph  # noqa: B018 - build every step now: a bad step fails before any document is read
-    rows = asyncio.run(_batch(pipeline, expand(inputs), out, concurrency or default_concurrency(), quiet=as_json))
+    files, finished = expand(inputs), list[dict[str, Any]]()
+    batch = _batch(pipeline, files, out, concurrency or default_concurrency(), as_json, skip_done, finished)
+    try:
+        rows = asyncio.run(batch)
+    except KeyboardInterrupt:
+        from rich.console import Console
+        from rich.markup import escape
+
+        reports = sum(1 for r in finished if not r.get("error"))
+        err = Console(stderr=True, soft_wrap=True)
+        err.print(f"[bold red]Stopped:[/] {reports} of {len(files)} documents have their reports in {escape(str(out))}")
+        err.print("[bold]Fix:[/] run the same command with --skip-done to do only the rest")
+        raise typer.Exit(130) from None
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
@@ -89,10 +109,19 @@ def report_names(inputs: list[Path]) -> list[str]:
     return [n if names.count(n) == 1 else f"{n}-{i + 1}" for i, n in enumerate(names)]
 
 
-async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int, quiet: bool) -> list[dict[str, Any]]:
+async def _batch(
+    pipeline: Any,
+    inputs: list[Path],
+    out: Path,
+    concurrency: int,
+    quiet: bool,
+    skip_done: bool = False,
+    finished: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Run ``pipeline`` on every input, at most ``concurrency`` at a time. Progress shows the whole
     batch on one bar and each running document on its own (a row leaves when its document is
-    done), so a batch of thousands stays readable; each result is kept as a small summary row."""
+    done), so a batch of thousands stays readable; each result is kept as a small summary row,
+    and added to ``finished`` as soon as it is there."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     gate = asyncio.Semaphore(concurrency)
@@ -109,18 +138,29 @@ async def _batch(pipeline: Any, inputs: list[Path], out: Path, concurrency: int,
                     progress.update(task, advance=1, description=f"  {path.name}: {step}")
 
                 try:
-                    return await _one(pipeline, (path, name), out, step_done)
+                    row = await _one(pipeline, (path, name), out, step_done, skip_done)
                 finally:
                     progress.remove_task(task)
                     progress.advance(batch)
+                if finished is not None:
+                    finished.append(row)
+                return row
 
         return list(await asyncio.gather(*(one(p, n) for p, n in zip(inputs, report_names(inputs), strict=True))))
 
 
-async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any) -> dict[str, Any]:
+async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any, skip_done: bool) -> dict[str, Any]:
     from hybridgraph.errors import HybridGraphError
+    from hybridgraph.graphs.pipeline import file_sha256
+    from hybridgraph.tools.reports import finished_reports
 
     path, name = item
+    if skip_done:
+        digest = await asyncio.to_thread(file_sha256, path)
+        spec = pipeline.spec
+        earlier = await asyncio.to_thread(finished_reports, out, name, spec.name, digest, spec.outputs)
+        if earlier is not None:
+            return {"input": str(path), "skipped": True, "reports": [str(f) for f in earlier]}
     try:
         result = await pipeline.run(path, on_step=on_step)
         files = pipeline.write_reports(result, out, name) if result.report is not None else []
@@ -153,6 +193,10 @@ def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     traces = DataHome.from_env().traces
     for row in rows:
+        if row.get("skipped"):
+            name, reports = escape(Path(row["input"]).name), ", ".join(row["reports"])
+            out.print(f"[bold]{name}[/]: done earlier · reports: {reports}")
+            continue
         if row.get("error"):
             err.print(f"[bold red]{escape(row['input'])}[/]: {escape(row['error'])}")
             err.print(f"  [bold]Fix:[/] {escape(str(row.get('fix') or ''))}")

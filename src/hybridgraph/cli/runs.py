@@ -43,6 +43,14 @@ def run_command(
         str, typer.Option("--policy", "-p", help="patterns: a preset or a policy YAML file")
     ] = "balanced",
     samples: Annotated[int, typer.Option("--samples", min=1, max=8, help="patterns: local answers to compare")] = 1,
+    skip_done: Annotated[
+        bool,
+        typer.Option(
+            "--skip-done",
+            help="pipelines: leave out the documents whose reports are already in --out (same pipeline, "
+            "unchanged file), e.g. to finish a stopped batch",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     catalog_file: CatalogOption = None,
 ) -> None:
@@ -52,7 +60,7 @@ def run_command(
         from hybridgraph.cli.pipelines import known_or_fail, run_pipeline
 
         known_or_fail(pipeline, PATTERNS)
-        run_pipeline(pipeline, [Path(i) for i in inputs], out, concurrency, as_json, catalog_file)
+        run_pipeline(pipeline, [Path(i) for i in inputs], out, concurrency, as_json, catalog_file, skip_done)
         return
     from hybridgraph.errors import ConfigError
     from hybridgraph.recipe import Recipe

@@ -161,6 +161,8 @@ def test_unknown_runs_and_patterns_are_clear_errors(home: dict[str, Any]) -> Non
     assert missing.returncode == 2 and "hybridgraph runs" in missing.stderr
     bad = hg(home, "run", "waterfall", str(home["dir"] / "contract.txt"))
     assert bad.returncode == 2 and "cascade, parallel or split" in bad.stderr
+    skip = hg(home, "run", "cascade", str(home["dir"] / "contract.txt"), "--skip-done")
+    assert skip.returncode == 2 and "hybridgraph resume" in skip.stderr and "Traceback" not in skip.stderr
 
 
 def test_a_run_whose_local_server_died_is_finished_by_resume(home: dict[str, Any], gguf_path: Path) -> None:

@@ -65,6 +65,11 @@ def run_command(
     from hybridgraph.errors import ConfigError
     from hybridgraph.recipe import Recipe
 
+    if skip_done:
+        raise ConfigError(
+            "--skip-done is for pipeline batches; a pattern run is durable by itself",
+            fix="continue a stopped pattern run with: hybridgraph resume RUN_ID (see hybridgraph runs)",
+        )
     if len(inputs) != 1:
         raise ConfigError(
             f"the '{pipeline}' pattern takes one document, got {len(inputs)}",

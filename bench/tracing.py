@@ -4,7 +4,10 @@ Off: six plain nodes, each calling a bare ``FunctionModel`` once. On: the same n
 ``TracedNode``, the model in ``InstrumentedModel``, the run in ``workflow`` (an SDK provider
 with the batch processor, the real OTLP/HTTP exporter posting to a loopback receiver, and the
 local trace file). Runs alternate between the two, and the median per-step time is compared.
-A third, informational line adds the audit log (``AuditedModel``, one JSON line per call).
+Two informational lines: the audit log added (``AuditedModel``, one JSON line per call), and
+the SDK's floor: each plain node inside the two bare spans a traced step has (agent and model
+call), with no attributes, from an SDK provider with no processor (nothing exported or written).
+Tracing cannot cost less than that floor while every hop has its span.
 
 Run: ``python -m bench.tracing [--quick]``
 """
@@ -12,9 +15,12 @@ Run: ``python -m bench.tracing [--quick]``
 from __future__ import annotations
 
 import asyncio
+import atexit
+import dataclasses
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,10 +61,53 @@ class _Sink(BaseHTTPRequestHandler):
 
 
 def sink() -> str:
-    """An OTLP/HTTP receiver on loopback that accepts and drops every export (its base URL)."""
+    """An OTLP/HTTP receiver on loopback that accepts and drops every export (its base URL). It
+    runs in its own process, as a collector does (Jaeger), so it takes no CPU time from the
+    measured process; it stops when this process exits."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from bench.tracing import serve_sink; serve_sink()"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    atexit.register(child.kill)
+    port = child.stdout.readline().strip() if child.stdout else ""
+    if not port.isdigit():
+        raise RuntimeError("the OTLP sink process did not start")
+    return f"http://127.0.0.1:{port}"
+
+
+def serve_sink() -> None:
+    """The sink process: print the port, then serve until killed."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+def bare_spans() -> Callable[[str, Any], Any]:
+    """A wrapper that runs a node inside two nested spans without attributes (the agent's and its
+    model call's), from an SDK provider with no span processor: the SDK's own cost per step."""
+    from opentelemetry import context, trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("floor")
+
+    def wrap(name: str, node: Any) -> Any:
+        async def spanned(state: _State) -> Any:
+            spans, tokens = [], []
+            for span_name in (f"invoke_agent {name}", "chat model"):
+                spans.append(tracer.start_span(span_name))
+                tokens.append(context.attach(trace.set_span_in_context(spans[-1])))
+            try:
+                return await node(state)
+            finally:
+                for span, token in zip(reversed(spans), reversed(tokens), strict=True):
+                    context.detach(token)
+                    span.end()
+
+        return spanned
+
+    return wrap
 
 
 def measure(blocks: int) -> dict[str, float]:
@@ -77,6 +126,7 @@ def measure(blocks: int) -> dict[str, float]:
         "off": (build(fake, lambda n, f: f), False),
         "traced": (build(InstrumentedModel(fake), TracedNode), True),
         "audited": (build(InstrumentedModel(AuditedModel(fake, AuditLog(folder / "audit.jsonl"))), TracedNode), True),
+        "floor": (build(fake, bare_spans()), False),
     }
     samples: dict[str, list[float]] = {name: [] for name in graphs}
 
@@ -94,7 +144,7 @@ def measure(blocks: int) -> dict[str, float]:
         for name in graphs:  # warm-up
             await block(*graphs[name], 5)
         for i in range(blocks):
-            for name in list(graphs)[i % 3 :] + list(graphs)[: i % 3]:  # rotate the order
+            for name in list(graphs)[i % len(graphs) :] + list(graphs)[: i % len(graphs)]:  # rotate the order
                 samples[name].append(await block(*graphs[name], RUNS_PER_BLOCK))
 
     asyncio.run(main())
@@ -109,10 +159,13 @@ def run(quick: bool) -> Result:
     t = measure(15 if quick else 60)
     print(
         f"T1: per step off {t['off'] * 1e3:.3f} ms, traced {t['traced'] * 1e3:.3f} ms "
-        f"({t['traced_ratio']:.3f}x), traced + audit log {t['audited'] * 1e3:.3f} ms ({t['audited_ratio']:.3f}x)"
+        f"({t['traced_ratio']:.3f}x), traced + audit log {t['audited'] * 1e3:.3f} ms ({t['audited_ratio']:.3f}x); "
+        f"SDK floor (two bare spans per step, nothing exported) {t['floor'] * 1e3:.3f} ms ({t['floor_ratio']:.3f}x)"
     )
     measure_name = "graph step with tracing (spans, OTLP export, trace file)"
-    return step_result("T1", measure_name, t["traced"], ("tracing off", t["off"]), t["traced_ratio"], 1.10)
+    result = step_result("T1", measure_name, t["traced"], ("tracing off", t["off"]), t["traced_ratio"], 1.10)
+    extra = {"sdk_floor_ratio": t["floor_ratio"], "audited_ratio": t["audited_ratio"]}
+    return dataclasses.replace(result, extra=extra)
 
 
 if __name__ == "__main__":

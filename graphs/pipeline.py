@@ -229,11 +229,11 @@ class Pipeline:
         """Run the pipeline on a file or a text; ``on_step`` hears each finished step's name."""
         state: dict[str, Any] = {}
         run_id = run_id or uuid.uuid4().hex[:16]
+        digest = await asyncio.to_thread(file_sha256, document) if isinstance(document, Path) else ""
         async for step, update in self.stream(document, source=source, run_id=run_id):
             state = update if step == "__values__" else state
             if on_step is not None and step != "__values__":
                 on_step(step)
-        digest = await asyncio.to_thread(file_sha256, document) if isinstance(document, Path) else ""
         return PipelineResult(run_id, str(state.get("source", source or "")), state, digest)
 
     def run_sync(self, document: str | Path, **options: Any) -> PipelineResult:

@@ -135,14 +135,15 @@ def write_reports(
         "markdown": lambda: markdown(report),
         "html": lambda: to_html(report),
     }
-    written = []
+    paths = {kind: report_path(out, name or Path(report.source).stem, report.pipeline, kind) for kind in formats}
     for kind in sorted(formats, key=lambda k: k == "json"):
-        path = report_path(out, name or Path(report.source).stem, report.pipeline, kind)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(render[kind]() + "\n", encoding="utf-8")
-        temporary.replace(path)
-        written.append(path)
-    return [p for kind in formats for p in written if p.suffix == f".{FORMATS[kind]}"]
+        temporary = paths[kind].with_name(f".{paths[kind].name}.tmp")
+        try:
+            temporary.write_text(render[kind]() + "\n", encoding="utf-8")
+            temporary.replace(paths[kind])
+        finally:
+            temporary.unlink(missing_ok=True)  # left only when writing failed (a full disk)
+    return [paths[kind] for kind in formats]
 
 
 def report_path(out: Path, name: str, pipeline: str, kind: str) -> Path:

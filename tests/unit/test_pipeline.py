@@ -207,6 +207,8 @@ async def test_skip_done_reuses_the_reports_of_unchanged_inputs_only(tmp_path: P
     assert not any(r.get("skipped") for r in first) and len(calls) > 0
     report = Report.model_validate_json((out / "msa-0.test-review.json").read_text(encoding="utf-8"))
     assert len(report.input_sha256) == 64
+    assert [Path(f).suffix for f in first[0]["reports"]] == [".md", ".html", ".json"]  # as the spec lists them
+    assert not list(out.glob(".*.tmp"))  # each file was written whole, then moved into place
 
     calls.clear()
     again = await _batch(pipeline, inputs, out, concurrency=2, quiet=True, skip_done=True)

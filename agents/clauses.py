@@ -117,11 +117,11 @@ class ClauseFinder(PipelineAgent):
         names = self.config.categories or tuple(c.name for c in clause_categories())
         return [known.get(n.lower()) or ClauseCategory(name=n, phrasings=(n,)) for n in names]
 
-    def find(self, text: str, category: ClauseCategory, *, lexical: bool = False) -> list[Finding]:
+    def find(self, text: str, category: ClauseCategory) -> list[Finding]:
         """The clauses of ``category`` in ``text`` that score high enough, best first (at most
         ``per_category`` or the category's ``max_clauses``, each within ``also_within`` of the
         best), or one ``not_found`` finding."""
-        pieces, floor = self.ranked(text, category, lexical=lexical)
+        pieces, floor = self.ranked(text, category)
         if not pieces or pieces[0].score < floor:
             return [Finding(category=category.name, status="not_found", quote="", start=0, end=0, score=0.0, review="")]
         best = pieces[0].score
@@ -139,7 +139,7 @@ class ClauseFinder(PipelineAgent):
             )
         return findings
 
-    def ranked(self, text: str, category: ClauseCategory, *, lexical: bool = False) -> tuple[list[Piece], float]:
+    def ranked(self, text: str, category: ClauseCategory) -> tuple[list[Piece], float]:
         """The candidate pieces for ``category``, best first, and the score a clause must reach
         (``min_score`` if set, else the category's own in hybrid ranking, else the default).
 
@@ -150,7 +150,7 @@ class ClauseFinder(PipelineAgent):
             Piece(p.start, p.end, p.score / words)
             for p in lexical_scores(text, category.query, self.config.piece_chars)
         ]
-        hybrid = not lexical and self.config.ranking == "hybrid" and semantic_ranking_available()
+        hybrid = self.config.ranking == "hybrid" and semantic_ranking_available()
         if hybrid:
             similar = semantic_scores(text, category.phrasings, self.config.piece_chars)
             scored = [Piece(p.start, p.end, p.score + s) for p, s in zip(scored, similar, strict=True)]

@@ -111,7 +111,7 @@ def bare_spans() -> Callable[[str, Any], Any]:
 
 
 def measure(blocks: int) -> dict[str, float]:
-    """Median seconds per step (off, traced, traced + audited) over ``blocks`` rounds of
+    """Median seconds per step (off, traced, traced + audited, the SDK floor) over ``blocks`` rounds of
     ``RUNS_PER_BLOCK`` runs each, and the median of the per-round ratios to ``off``."""
     import os
 

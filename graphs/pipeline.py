@@ -55,12 +55,17 @@ class PipelineResult:
     source: str
     state: dict[str, Any] = field(default_factory=dict)
     input_sha256: str = ""  # of the input file's bytes; "" for a text
+    pipeline_sha256: str = ""  # ``Pipeline.fingerprint``
 
     @cached_property
     def report(self) -> Report | None:
         """The run's report, when the pipeline has a reporter step."""
         data = self.state.get("report")
-        return Report.model_validate({**data, "input_sha256": self.input_sha256}) if data else None
+        if not data:
+            return None
+        return Report.model_validate(
+            {**data, "input_sha256": self.input_sha256, "pipeline_sha256": self.pipeline_sha256}
+        )
 
     @property
     def status(self) -> str:
@@ -155,6 +160,25 @@ class Pipeline:
         )
 
     @cached_property
+    def fingerprint(self) -> str:
+        """The SHA-256 of what decides a report besides the input: the spec, the routing policy,
+        the checklist's rules, the model endpoints' settings and hybridgraph's version (not the
+        models' weights). ``run --skip-done`` reuses a report only under the same fingerprint."""
+        import hashlib
+
+        from hybridgraph import __version__
+
+        context = self.context
+        parts = [
+            __version__,
+            self.spec.model_dump_json(),
+            context.policy.model_dump_json(),
+            repr(context.checklist.rules),
+            *(c.endpoint.model_dump_json() for c in context.clients),
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @cached_property
     def graph(self) -> Any:
         """The compiled LangGraph graph (its input: ``document``, ``run_id``, ``source``, ``reachable``)."""
         return self._compile(intake=False)
@@ -234,7 +258,7 @@ class Pipeline:
             state = update if step == "__values__" else state
             if on_step is not None and step != "__values__":
                 on_step(step)
-        return PipelineResult(run_id, str(state.get("source", source or "")), state, digest)
+        return PipelineResult(run_id, str(state.get("source", source or "")), state, digest, self.fingerprint)
 
     def run_sync(self, document: str | Path, **options: Any) -> PipelineResult:
         """``run``, for code that is not async."""

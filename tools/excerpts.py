@@ -61,7 +61,7 @@ def semantic_scores(text: str, phrasings: tuple[str, ...], chars: int) -> list[f
     return [float(x) for x in pieces @ _phrasings(phrasings).mean(axis=0)] if len(pieces) else []
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)  # a batch ranks up to 8 documents at once, each once per category
 def _embedded(text: str, chars: int) -> Any:
     import numpy as np
 
@@ -86,7 +86,7 @@ def _embedder() -> Any:
     return embedder
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)
 def _indexed(text: str, chars: int) -> tuple[list[Chunk], list[SparseVector], Counter[int]]:
     """The pieces of ``text``, their BM25 vectors and each term's document frequency (cached:
     a review ranks the same document once per category)."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["FORMATS", "Report", "ReportFinding", "build_report", "finished_reports", "report_path", "write_reports"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: input_sha256 and pipeline_sha256
 FORMATS = {"json": "json", "markdown": "md", "html": "html"}
 _ORDER = {"violation": 0, "needs_review": 1, "compliant": 2, "not_found": 3}
 
@@ -60,7 +62,12 @@ class Report(BaseModel):
     run_id: str
     source: str
     input_sha256: str = Field(
-        default="", description="the SHA-256 of the input file's bytes ('' for a text): what --skip-done compares"
+        default="", description="the SHA-256 of the input file's bytes ('' for a text); --skip-done compares it"
+    )
+    pipeline_sha256: str = Field(
+        default="",
+        description="the SHA-256 of the pipeline's spec, policy, checklist, endpoints and hybridgraph version; "
+        "--skip-done compares it",
     )
     created: str
     sensitivity: str
@@ -137,9 +144,11 @@ def write_reports(
     }
     paths = {kind: report_path(out, name or Path(report.source).stem, report.pipeline, kind) for kind in formats}
     for kind in sorted(formats, key=lambda k: k == "json"):
-        temporary = paths[kind].with_name(f".{paths[kind].name}.tmp")
+        handle, where = tempfile.mkstemp(dir=out, prefix=f".{paths[kind].name}.", suffix=".tmp")
+        temporary = Path(where)
         try:
-            temporary.write_text(render[kind]() + "\n", encoding="utf-8")
+            with os.fdopen(handle, "w", encoding="utf-8") as fh:  # readable by its owner only: real names
+                fh.write(render[kind]() + "\n")
             temporary.replace(paths[kind])
         finally:
             temporary.unlink(missing_ok=True)  # left only when writing failed (a full disk)
@@ -152,16 +161,17 @@ def report_path(out: Path, name: str, pipeline: str, kind: str) -> Path:
 
 
 def finished_reports(
-    out: Path, name: str, pipeline: str, input_sha256: str, formats: tuple[str, ...]
+    out: Path, name: str, pipeline: str, digests: tuple[str, str], formats: tuple[str, ...]
 ) -> list[Path] | None:
-    """The reports an earlier run of ``pipeline`` wrote in ``out`` for this very input (its JSON
-    report names the same SHA-256), or None when there are none to reuse."""
+    """The reports an earlier run of ``pipeline`` wrote in ``out`` for this very input and this
+    very pipeline (its JSON report holds the same ``digests``: input and pipeline SHA-256), or
+    None when there are none to reuse."""
     path = report_path(out, name, pipeline, "json")
     try:
         earlier = Report.model_validate_json(path.read_bytes())
     except (OSError, ValueError):  # missing, unreadable, cut short or not a report: run it again
         return None
-    if earlier.pipeline != pipeline or not input_sha256 or earlier.input_sha256 != input_sha256:
+    if earlier.pipeline != pipeline or not all(digests) or (earlier.input_sha256, earlier.pipeline_sha256) != digests:
         return None
     files = [report_path(out, name, pipeline, kind) for kind in formats]
     return files if all(f.is_file() for f in files) else None

@@ -209,6 +209,7 @@ async def test_skip_done_reuses_the_reports_of_unchanged_inputs_only(tmp_path: P
     assert len(report.input_sha256) == 64
     assert [Path(f).suffix for f in first[0]["reports"]] == [".md", ".html", ".json"]  # as the spec lists them
     assert not list(out.glob(".*.tmp"))  # each file was written whole, then moved into place
+    assert (out / "msa-0.test-review.json").stat().st_mode & 0o077 == 0  # real names: the owner's alone
 
     calls.clear()
     again = await _batch(pipeline, inputs, out, concurrency=2, quiet=True, skip_done=True)
@@ -224,6 +225,34 @@ async def test_skip_done_reuses_the_reports_of_unchanged_inputs_only(tmp_path: P
     calls.clear()
     await _batch(pipeline, inputs[:1], out, concurrency=1, quiet=True)  # without the flag: runs again
     assert calls
+    calls.clear()
+    changed = review(clients=fake_clients(counted))
+    changed.spec = changed.spec.model_copy(update={"description": "another version"})  # the same name, edited
+    assert changed.fingerprint != pipeline.fingerprint
+    rerun = await _batch(changed, inputs, out, concurrency=2, quiet=True, skip_done=True)
+    assert not any(r.get("skipped") for r in rerun) and calls
+
+
+def test_report_names_are_unique_and_stay_put_when_files_join(tmp_path: Path) -> None:
+    from hybridgraph.cli.pipelines import report_names
+
+    x, y = tmp_path / "x" / "a.txt", tmp_path / "y" / "a.txt"
+    names = report_names([x, y, tmp_path / "a.txt-1.md", tmp_path / "b.pdf", tmp_path / "a.md"])
+    assert len(set(names)) == 5 and names[3] == "b" and names[4] == "a.md"
+    assert report_names([x, y]) == names[:2]  # hashed by path, not numbered by position
+    assert report_names([tmp_path / "a.txt", tmp_path / "a.docx"]) == ["a.txt", "a.docx"]
+
+
+def test_skip_done_needs_the_json_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridgraph.cli import pipelines as cli
+
+    pipeline = review(clients=fake_clients(local_reply))
+    pipeline.spec = pipeline.spec.model_copy(update={"outputs": ("markdown",)})
+    monkeypatch.setattr(Pipeline, "load", classmethod(lambda cls, ref, **o: pipeline))
+    (tmp_path / "msa.txt").write_text(CONTRACT, encoding="utf-8")
+    with pytest.raises(ConfigError, match="JSON reports") as error:
+        cli.run_pipeline("test-review", [tmp_path / "msa.txt"], tmp_path / "out", 1, False, None, skip_done=True)
+    assert "add json" in (error.value.fix or "")
 
 
 def test_a_stopped_batch_says_how_far_it_got_and_how_to_finish(

@@ -60,9 +60,16 @@ def run_pipeline(
     an earlier run already wrote to ``out`` (same pipeline, same bytes) is not run again.
     Stopped with Ctrl-C, the batch says how far it got and how to finish it."""
     from hybridgraph.catalog import Catalog
+    from hybridgraph.errors import ConfigError
     from hybridgraph.graphs.pipeline import Pipeline
 
     pipeline = Pipeline.load(ref, catalog=Catalog.load(catalog_file) if catalog_file else None)
+    if skip_done and "json" not in pipeline.spec.outputs:
+        raise ConfigError(
+            f"--skip-done finds finished documents by their JSON reports, and pipeline '{pipeline.spec.name}' "
+            "writes none",
+            fix="add json to the pipeline's outputs, or run without --skip-done",
+        )
     pipeline.graph  # noqa: B018 - build every step now: a bad step fails before any document is read
     files, finished = expand(inputs), list[dict[str, Any]]()
     batch = _batch(pipeline, files, out, concurrency or default_concurrency(), as_json, skip_done, finished)
@@ -72,10 +79,11 @@ def run_pipeline(
         from rich.console import Console
         from rich.markup import escape
 
-        reports = sum(1 for r in finished if not r.get("error"))
+        reports = sum(1 for r in finished if r.get("reports"))
         err = Console(stderr=True, soft_wrap=True)
         err.print(f"[bold red]Stopped:[/] {reports} of {len(files)} documents have their reports in {escape(str(out))}")
-        err.print("[bold]Fix:[/] run the same command with --skip-done to do only the rest")
+        if "json" in pipeline.spec.outputs:
+            err.print("[bold]Fix:[/] run the same command with --skip-done to do only the rest")
         raise typer.Exit(130) from None
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
@@ -103,10 +111,18 @@ def expand(inputs: list[Path]) -> list[Path]:
 
 
 def report_names(inputs: list[Path]) -> list[str]:
-    """The report name of each input: its stem, or its whole name where two inputs share a stem."""
-    stems = Counter(p.stem for p in inputs)
-    names = [p.stem if stems[p.stem] == 1 else p.name for p in inputs]
-    return [n if names.count(n) == 1 else f"{n}-{i + 1}" for i, n in enumerate(names)]
+    """The report name of each input: its stem; its whole name where two inputs share a stem; and
+    where that is not unique either, its name and a short hash of its full path, which does not
+    change when other files join the batch (so ``--skip-done`` finds its reports again)."""
+    import hashlib
+
+    def hashed(path: Path) -> str:
+        return f"{path.name}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]}"
+
+    stems, full = Counter(p.stem for p in inputs), Counter(p.name for p in inputs)
+    names = [p.stem if stems[p.stem] == 1 else p.name if full[p.name] == 1 else hashed(p) for p in inputs]
+    taken = Counter(names)
+    return [hashed(p) if taken[n] > 1 and n != hashed(p) else n for p, n in zip(inputs, names, strict=True)]
 
 
 async def _batch(
@@ -156,9 +172,9 @@ async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any, s
 
     path, name = item
     if skip_done:
-        digest = await asyncio.to_thread(file_sha256, path)
+        digests = (await asyncio.to_thread(file_sha256, path), pipeline.fingerprint)
         spec = pipeline.spec
-        earlier = await asyncio.to_thread(finished_reports, out, name, spec.name, digest, spec.outputs)
+        earlier = await asyncio.to_thread(finished_reports, out, name, spec.name, digests, spec.outputs)
         if earlier is not None:
             return {"input": str(path), "skipped": True, "reports": [str(f) for f in earlier]}
     try:
@@ -194,7 +210,7 @@ def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
     traces = DataHome.from_env().traces
     for row in rows:
         if row.get("skipped"):
-            name, reports = escape(Path(row["input"]).name), ", ".join(row["reports"])
+            name, reports = escape(Path(row["input"]).name), escape(", ".join(row["reports"]))
             out.print(f"[bold]{name}[/]: done earlier · reports: {reports}")
             continue
         if row.get("error"):
@@ -214,7 +230,7 @@ def _summary(pipeline: Any, rows: list[dict[str, Any]]) -> None:
         )
         local = f"{e.get('local_share', 1.0):.0%} of {e.get('model_steps', 0)} model steps local"
         out.print(f"  routing: {local} ({zones or 'none'}); cost ${e.get('cost_usd', 0.0):.4f}")
-        out.print(f"  reports: {', '.join(row['reports'])}")
+        out.print(f"  reports: {escape(', '.join(row['reports']))}")
         run = row["run_id"]
         out.print(f"  [dim]run {run} · trace {traces / f'{run}.json'} (hybridgraph trace show|open {run})[/]")
 

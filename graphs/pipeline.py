@@ -33,7 +33,7 @@ from hybridgraph.models.base import ModelClient
 from hybridgraph.tools.reports import Report
 from hybridgraph.zones import TrustZone
 
-__all__ = ["SHIPPED", "Pipeline", "PipelineResult", "file_sha256", "shipped_pipelines"]
+__all__ = ["SHIPPED", "Pipeline", "PipelineResult", "input_sha256", "shipped_pipelines"]
 
 SHIPPED = Path(__file__).resolve().parent / "pipelines"
 #: The first and last steps of a served graph (``Pipeline.served``).
@@ -253,7 +253,7 @@ class Pipeline:
         """Run the pipeline on a file or a text; ``on_step`` hears each finished step's name."""
         state: dict[str, Any] = {}
         run_id = run_id or uuid.uuid4().hex[:16]
-        digest = await asyncio.to_thread(file_sha256, document) if isinstance(document, Path) else ""
+        digest = await asyncio.to_thread(input_sha256, document) if isinstance(document, Path) else ""
         async for step, update in self.stream(document, source=source, run_id=run_id):
             state = update if step == "__values__" else state
             if on_step is not None and step != "__values__":
@@ -326,18 +326,14 @@ class Pipeline:
         return write_reports(result.report, out, self.spec.outputs, name)
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes ("" when it cannot be read: the run reports why)."""
-    import hashlib
+def input_sha256(path: Path) -> str:
+    """The SHA-256 of an input file's bytes ("" when it cannot be read: the run reports why)."""
+    from hybridgraph.filehash import file_sha256
 
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
+        return file_sha256(path)
     except OSError:
         return ""
-    return digest.hexdigest()
 
 
 def _with_endpoints(policy: Any, local: str | None, cloud: str | None, clients: Sequence[ModelClient] | None) -> Any:

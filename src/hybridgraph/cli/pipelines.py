@@ -167,12 +167,12 @@ async def _batch(
 
 async def _one(pipeline: Any, item: tuple[Path, str], out: Path, on_step: Any, skip_done: bool) -> dict[str, Any]:
     from hybridgraph.errors import HybridGraphError
-    from hybridgraph.graphs.pipeline import file_sha256
+    from hybridgraph.graphs.pipeline import input_sha256
     from hybridgraph.tools.reports import finished_reports
 
     path, name = item
     if skip_done:
-        digests = (await asyncio.to_thread(file_sha256, path), pipeline.fingerprint)
+        digests = (await asyncio.to_thread(input_sha256, path), pipeline.fingerprint)
         spec = pipeline.spec
         earlier = await asyncio.to_thread(finished_reports, out, name, spec.name, digests, spec.outputs)
         if earlier is not None:

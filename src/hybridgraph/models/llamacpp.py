@@ -11,8 +11,6 @@ threads (as ``asyncio.to_thread`` may) leaves spinning teams behind. On 2 cores 
 from __future__ import annotations
 
 import asyncio
-import functools
-import hashlib
 import importlib.util
 import itertools
 import os
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybridgraph.catalog import Endpoint
 from hybridgraph.errors import ConfigError, ContextOverflowError, DependencyMissingError, ModelCallError
+from hybridgraph.filehash import file_sha256
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, Usage
 from hybridgraph.models.logprobs import TokenLogprobs
 from hybridgraph.modelspec import BUNDLED_GGUF, ModelSpec
@@ -77,21 +76,6 @@ def find_gguf(spec: ModelSpec) -> Path:
         if matches:
             return matches[0]
     raise DependencyMissingError(f"package {package} holds no {pattern} file", fix=f"reinstall: {EMBEDDED_FIX}")
-
-
-@functools.cache
-def _file_sha256(path: Path, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, computed once per path, size and modification time."""
-    stat = path.stat()
-    return _file_sha256(path, stat.st_size, stat.st_mtime_ns)
 
 
 def _require_llama_cpp() -> Any:

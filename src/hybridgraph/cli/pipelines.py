@@ -122,7 +122,7 @@ def report_names(inputs: list[Path]) -> list[str]:
     stems, full = Counter(p.stem for p in inputs), Counter(p.name for p in inputs)
     names = [p.stem if stems[p.stem] == 1 else p.name if full[p.name] == 1 else hashed(p) for p in inputs]
     taken = Counter(names)
-    return [hashed(p) if taken[n] > 1 and n != hashed(p) else n for p, n in zip(inputs, names, strict=True)]
+    return [hashed(p) if taken[n] > 1 else n for p, n in zip(inputs, names, strict=True)]
 
 
 async def _batch(

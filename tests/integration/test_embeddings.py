@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
+from hybridgraph.errors import ConfigError
+from hybridgraph.tools.embeddings import SentenceTransformerEmbedder, native_bfloat16
 
 pytestmark = pytest.mark.integration
 
@@ -39,3 +40,23 @@ async def test_related_text_is_closer(embedder: SentenceTransformerEmbedder) -> 
 
     assert dot(query, cap) > dot(query, law) + 0.1
     assert await embedder.embed([]) == []
+
+
+def test_bfloat16_vectors_match_float32_and_bad_precision_is_named() -> None:
+    texts = [
+        "Either party may terminate this Agreement for convenience upon ninety (90) days' written notice.",
+        "This Agreement shall be governed by the laws of the State of New York.",
+        "short",
+    ]
+    full = SentenceTransformerEmbedder(precision="float32").embed_sync(texts)
+    bfloat16 = SentenceTransformerEmbedder(precision="bfloat16")
+    half = bfloat16.embed_sync(texts)
+    # batches padded to a few lengths, so oneDNN does not keep a kernel per shape (memory grew)
+    assert bfloat16.model[0].processing_kwargs["text"]["pad_to_multiple_of"] == 64
+    for a, b in zip(full, half, strict=True):
+        assert math.fsum(x * x for x in b) == pytest.approx(1.0, abs=1e-6)  # normalised in float64
+        assert math.fsum(x * y for x, y in zip(a, b, strict=True)) > 0.99
+    assert SentenceTransformerEmbedder().precision == ("bfloat16" if native_bfloat16() else "float32")
+    with pytest.raises(ConfigError, match="precision 'half'") as caught:
+        SentenceTransformerEmbedder(precision="half")  # type: ignore[arg-type]
+    assert "bfloat16" in (caught.value.fix or "")

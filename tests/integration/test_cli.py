@@ -74,7 +74,11 @@ def test_ask_reads_stdin_and_uses_ollama(ollama_server: OllamaServer) -> None:
         stdin="What is the capital of France?",
     )
     assert result.returncode == 0, result.stderr
-    assert "paris" in result.stdout.lower()
+    # The question came from stdin and the answer from the Ollama server. The 135M model's greedy
+    # wording depends on the llama.cpp build (llama-cpp-python 0.3.36 gives a wrong name), so
+    # the answer is checked for the question's subject; test_ask_embedded checks a right answer.
+    assert "france" in result.stdout.lower()
+    assert "ollama:smollm2:135m" in result.stderr and "tokens" in result.stderr
 
 
 @pytest.mark.parametrize(

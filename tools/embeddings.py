@@ -15,7 +15,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from hybridgraph.errors import ConfigError, DependencyMissingError
 
@@ -74,8 +74,9 @@ class SentenceTransformerEmbedder(Embedder):
     dim = 384
 
     def __init__(self, batch_size: int = 8, precision: Precision = "auto") -> None:
-        if precision not in ("auto", "float32", "bfloat16"):
-            raise ConfigError(f"unknown embedding precision {precision!r}", fix="use 'auto', 'float32' or 'bfloat16'")
+        if precision not in get_args(Precision):
+            choices = ", ".join(repr(p) for p in get_args(Precision))
+            raise ConfigError(f"unknown embedding precision {precision!r}", fix=f"use one of {choices}")
         self.batch_size = batch_size
         self.precision: Precision = (
             ("bfloat16" if native_bfloat16() else "float32") if precision == "auto" else precision

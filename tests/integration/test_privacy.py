@@ -131,6 +131,9 @@ def test_people_named_after_a_cue(text: str, name: str) -> None:
         ("Can someone call me on 21 212 133 2727?", "PHONE_NUMBER", "21 212 133 2727"),
         ("Gabon 66298 0319 3649187-Office", "PHONE_NUMBER", "3649187"),
         ("Shelby Araujo lives at 87 Jakobi 69, Laane", "STREET_ADDRESS", "87 Jakobi 69, Laane"),
+        ("Deliver to Hauptstraße 5 or Vesturgata 66a.", "STREET_ADDRESS", "Hauptstraße 5"),
+        ("Deliver to Kerkstraat 3 by noon.", "STREET_ADDRESS", "Kerkstraat 3"),
+        ("Office: Alte Hauptstr. 12, Berlin", "STREET_ADDRESS", "Hauptstr. 12"),
     ],
 )
 def test_cues_conjuncts_and_labels(text: str, kind: str, value: str) -> None:
@@ -146,6 +149,27 @@ def test_address_block_is_one_finding_and_its_addressee_is_found(sep: str) -> No
     blocks = [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"]
     assert len(blocks) == 1 and blocks[0].startswith("78 Camiño") and blocks[0].endswith("66298"), blocks
     assert any("Better Technology" in text[f.start : f.end] for f in findings if f.entity_type == "ORGANIZATION")
+
+
+def test_street_words_alone_and_mid_word_are_not_addresses() -> None:
+    text = "the weg 5 of them; Ringo 12 went home; a strasse 7"
+    assert not [f for f in shared_detector().detect(text) if f.entity_type == "STREET_ADDRESS"]
+
+
+def test_url_recognizer_finds_what_presidio_finds() -> None:
+    """The URL recognizer looks only at words with a dotted domain; it must find exactly what
+    Presidio's looks for in the whole text, in every form its patterns take."""
+    from presidio_analyzer.predefined_recognizers import UrlRecognizer
+
+    from hybridgraph.tools.pii.nlp import DottedUrlRecognizer
+
+    text = (
+        'See "https://Example.COM/a?b=1" or www2.x.org, foo.bar.co.uk; (http://a-b.io/x) e.g. U.S.\n'
+        "mail@x.de\u00a0abc.com\u2003x.net 'shop.example.net' and -.com at the end: docs.python.org/3"
+    )
+    stock = sorted((r.start, r.end, r.score) for r in UrlRecognizer().analyze(text, ["URL"]))
+    ours = sorted((r.start, r.end, r.score) for r in DottedUrlRecognizer().analyze(text, ["URL"]))
+    assert len(stock) >= 8 and ours == stock
 
 
 def test_years_and_section_numbers_are_not_addresses() -> None:

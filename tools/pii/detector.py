@@ -15,7 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from hybridgraph.errors import DependencyMissingError
 from hybridgraph.tools.pii.findings import Finding, normal_form, resolve_overlaps
 from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordinated_names
-from hybridgraph.tools.pii.nlp import CandidatePhoneRecognizer, FastContextEnhancer, trim_pipeline
+from hybridgraph.tools.pii.nlp import (
+    CandidatePhoneRecognizer,
+    DottedUrlRecognizer,
+    FastContextEnhancer,
+    trim_pipeline,
+)
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
 
 __all__ = [
@@ -99,7 +104,7 @@ _PROPAGATED = frozenset({"PERSON", "ORGANIZATION", "CONFIDENTIAL_TERM"})
 #: Entity types that never run across a line break.
 _ONE_LINE = frozenset({"PERSON", "ORGANIZATION", "LOCATION"})
 _FIELD_BREAK = re.compile(r"\n|\t|  ")
-_DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer", "PhoneRecognizer")
+_DROPPED_RECOGNIZERS = ("NhsRecognizer", "UsLicenseRecognizer", "DateRecognizer", "PhoneRecognizer", "UrlRecognizer")
 _build_lock = threading.Lock()
 
 
@@ -371,7 +376,7 @@ def _build_engine(config: DetectorConfig) -> Any:
     )
     for name in _DROPPED_RECOGNIZERS:
         engine.registry.remove_recognizer(name)
-    for recognizer in [CandidatePhoneRecognizer(), *business_recognizers()]:
+    for recognizer in [CandidatePhoneRecognizer(), DottedUrlRecognizer(), *business_recognizers()]:
         engine.registry.add_recognizer(recognizer)
     deny = deny_list_recognizer(list(config.deny_list))
     if deny is not None:

@@ -14,6 +14,10 @@ Measured on 12 CUAD contracts of 20-30 kB (see ``bench/pii_eval.py --cuad``):
   region (eight of them): about 0.15 s per contract. ``CandidatePhoneRecognizer`` runs the same
   matcher only on the runs of digits and separators that could be a phone number, with the
   same results.
+- Presidio's URL recognizer tries its pattern (a 1,500-alternative list of domain endings) at
+  every position: about 11 ms per contract. ``DottedUrlRecognizer`` runs it only on the
+  whitespace-delimited words that contain a dot between a letter or digit and a letter, which
+  every URL it can match does (and a match never spans whitespace), with the same results.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import bisect
 import re
 from typing import Any
 
+import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer, UrlRecognizer
 
-__all__ = ["CandidatePhoneRecognizer", "FastContextEnhancer", "trim_pipeline"]
+__all__ = ["CandidatePhoneRecognizer", "DottedUrlRecognizer", "FastContextEnhancer", "trim_pipeline"]
 
 _LEMMA_COMPONENT = "hybridgraph_lower_lemma"
 
@@ -110,3 +115,41 @@ class CandidatePhoneRecognizer(PhoneRecognizer):
                 result.end += start
                 results.append(result)
         return list(EntityRecognizer.remove_duplicates(results))
+
+
+# A dot between a letter, digit, dot or hyphen and a letter: what the domain of any URL the
+# recognizer matches contains ("example.com", "www.x.org/path").
+_URL_TRIGGER = re.compile(r"[a-z0-9.\-]\.[a-z]", re.IGNORECASE)
+# The non-whitespace run ending at (searched backwards) or starting at a position, with the same
+# idea of whitespace as the ``regex`` module Presidio matches with.
+_RUN_BEFORE = regex.compile(r"\S*", regex.REVERSE)
+_RUN_AFTER = regex.compile(r"\S*")
+
+
+class DottedUrlRecognizer(UrlRecognizer):
+    """Presidio's ``UrlRecognizer``, run only on the words that contain a dotted domain."""
+
+    def __init__(self) -> None:
+        super().__init__(name="DottedUrlRecognizer")
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The pattern's results in each word with a dotted domain, moved to text offsets."""
+        results: list[RecognizerResult] = []
+        end = 0
+        for trigger in _URL_TRIGGER.finditer(text):
+            if trigger.start() < end:
+                continue  # in the word just analysed
+            before, after = _RUN_BEFORE.match(text, 0, trigger.start()), _RUN_AFTER.match(text, trigger.start())
+            start = before.start() if before else trigger.start()  # \S* always matches, if only empty
+            end = after.end() if after else trigger.end()
+            for result in super().analyze(text[start:end], entities, nlp_artifacts, regex_flags):
+                result.start += start
+                result.end += start
+                results.append(result)
+        return results

@@ -30,7 +30,7 @@ from hybridgraph.textinput import check_text
 from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.tools.excerpts import Piece, lexical_scores, semantic_scores
 from hybridgraph.tools.knowledge import ClauseCategory, clause_categories
-from hybridgraph.tools.sparse import Bm25Encoder
+from hybridgraph.tools.sparse import StemmedBm25Encoder
 
 __all__ = ["ClauseFinder", "QuoteVerifier", "RedactStep", "quote_location"]
 
@@ -145,7 +145,7 @@ class ClauseFinder(PipelineAgent):
 
         A piece's score is its BM25 score per query word, plus, in hybrid ranking, its mean
         cosine similarity to the category's phrasings. A category's ``cues`` must appear in it."""
-        words = max(1, len(Bm25Encoder().terms(category.query)))
+        words = max(1, len(StemmedBm25Encoder().terms(category.query)))
         scored = [
             Piece(p.start, p.end, p.score / words)
             for p in lexical_scores(text, category.query, self.config.piece_chars)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hybridgraph.tools.chunking import Chunk, split_contract
-from hybridgraph.tools.sparse import Bm25Encoder, SparseVector
+from hybridgraph.tools.sparse import SparseVector, StemmedBm25Encoder
 
 __all__ = ["Piece", "lexical_scores", "rank_pieces", "select_excerpts", "semantic_scores"]
 
@@ -40,7 +40,7 @@ def rank_pieces(text: str, query: str, chars: int) -> list[Piece]:
 def lexical_scores(text: str, query: str, chars: int) -> list[Piece]:
     """Every piece of ``text`` with its BM25 score against ``query`` (see ``rank_pieces``), in text order."""
     chunks, vectors, frequency = _indexed(text, chars)
-    wanted = Bm25Encoder().query(query)
+    wanted = StemmedBm25Encoder().query(query)
     n = len(vectors)
     weights = {
         t: w * math.log(1 + (n - frequency[t] + 0.5) / (frequency[t] + 0.5))
@@ -90,7 +90,7 @@ def _embedder() -> Any:
 def _indexed(text: str, chars: int) -> tuple[list[Chunk], list[SparseVector], Counter[int]]:
     """The pieces of ``text``, their BM25 vectors and each term's document frequency (cached:
     a review ranks the same document once per category)."""
-    encoder = Bm25Encoder()
+    encoder = StemmedBm25Encoder()
     chunks = split_contract(text, target=chars // 2, limit=chars)
     vectors = [encoder.passage(text[c.start : c.end]) for c in chunks]
     return chunks, vectors, Counter(t for v in vectors for t in v.indices)

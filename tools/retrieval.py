@@ -1,8 +1,8 @@
 """``Searcher``: a query text in, the store's best passages out, by meaning, by words, or both.
 
 - ``dense``: cosine over the embedder's vectors (finds paraphrases).
-- ``lexical``: BM25 over stemmed words (finds the exact legal wording; needs no model, so it
-  starts instantly).
+- ``lexical``: BM25 over words (finds the exact legal wording; needs no model, so it starts
+  instantly).
 - ``hybrid`` (the default): both, fused by reciprocal rank inside Qdrant.
 
 Measured on CUAD (``bench/retrieval_eval.py``), BM25 ranks the labelled clause first far more

@@ -6,8 +6,10 @@ Qdrant server instead; the code path is otherwise the same. ``":memory:"`` is fo
 
 Point ids are derived from a passage's source, offsets and text, so ingesting the same document
 again overwrites its points instead of adding copies. Each point has two named vectors: a dense
-embedding (``dense``) and BM25 term weights (``bm25``, sparse, with Qdrant's IDF modifier), so
-a search can be semantic, lexical or both fused (see ``search``).
+embedding (``dense``) and BM25 weights of its words (``bm25-words``, sparse, with Qdrant's IDF
+modifier), so a search can be semantic, lexical or both fused (see ``search``). Collections an
+earlier hybridgraph made hold stemmed BM25 weights under ``bm25`` instead; they are reported
+with the fix (ingest again) rather than searched with terms that would not match.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from hybridgraph.zones import Sensitivity
 __all__ = ["DENSE", "RRF_K", "SPARSE", "URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
 
 URL_ENV = "QDRANT_URL"
-#: The named vectors of a collection: dense embeddings, and BM25 term weights (sparse).
+#: The named vectors of a collection: dense embeddings, and BM25 weights of words (sparse;
+#: ``bm25`` held stemmed words, see ``hybridgraph.tools.sparse``).
 DENSE = "dense"
-SPARSE = "bm25"
+SPARSE = "bm25-words"
 #: In a hybrid search each side ranks this many times ``k`` candidates before fusion.
 PREFETCH_FACTOR = 4
 #: Reciprocal rank fusion constant. Qdrant scores rank r (from 0) on a side of weight w as
@@ -94,6 +97,7 @@ class QdrantStore:
             folder = Path(location) if location else DataHome.from_env().ensure("qdrant")
             self.where = str(folder)
             self._options = {"path": str(folder)}
+        self._current: set[str] = set()  # collections seen to have this version's named vectors
 
     @functools.cached_property
     def _client(self) -> Any:
@@ -125,10 +129,7 @@ class QdrantStore:
             info = await self._call(self._client.get_collection(name))
             size = _vector_size(info)
             if size is None:
-                raise ConfigError(
-                    f"collection '{name}' was made by an older hybridgraph (no named dense and BM25 vectors)",
-                    fix=f"ingest again into a new collection: hybridgraph ingest PATH... --collection {name}-v2",
-                )
+                raise _older_collection(name)
             if size != dim:
                 raise ConfigError(
                     f"collection '{name}' holds {size}-dimensional vectors, but the embedder makes {dim}",
@@ -239,12 +240,17 @@ class QdrantStore:
             await self._client.close()
 
     async def require(self, name: str) -> None:
-        """A clear error, naming ``hybridgraph ingest``, if the collection does not exist."""
+        """A clear error, naming ``hybridgraph ingest``, if the collection does not exist or an
+        earlier version made it (checked once per collection)."""
         if not await self._call(self._client.collection_exists(name)):
             raise ConfigError(
                 f"there is no collection '{name}' in {self.where}",
                 fix=f"create it with: hybridgraph ingest PATH... --collection {name}",
             )
+        if name not in self._current:
+            if _vector_size(await self._call(self._client.get_collection(name))) is None:
+                raise _older_collection(name)
+            self._current.add(name)
 
     async def _call(self, awaitable: Any) -> Any:
         """Await a client call; a server that cannot be reached becomes a clear error."""
@@ -294,10 +300,19 @@ def _sparse(lexical: SparseVector) -> Any:
 
 
 def _vector_size(info: Any) -> int | None:
-    """The dense vectors' size; None for a collection without the named dense vector."""
-    vectors = info.config.params.vectors
+    """The dense vectors' size; None for a collection without this version's named dense and
+    sparse vectors (one an older hybridgraph made)."""
+    vectors, sparse = info.config.params.vectors, info.config.params.sparse_vectors
     params = vectors.get(DENSE) if isinstance(vectors, dict) else None
-    return getattr(params, "size", None)
+    return getattr(params, "size", None) if sparse and SPARSE in sparse else None
+
+
+def _older_collection(name: str) -> ConfigError:
+    return ConfigError(
+        f"collection '{name}' was made by an older hybridgraph (its vectors are not named "
+        f"'{DENSE}' and '{SPARSE}': BM25 over words replaced stemmed BM25)",
+        fix=f"ingest again into a new collection: hybridgraph ingest PATH... --collection {name}-v2",
+    )
 
 
 def _is_connection_error(exc: Exception) -> bool:

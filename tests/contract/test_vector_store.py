@@ -102,7 +102,7 @@ async def _worded(store: QdrantStore) -> str:
 
 async def test_lexical_search_ranks_by_bm25(store: QdrantStore) -> None:
     name = await _worded(store)
-    query = Bm25Encoder().query("assigning the agreement requires consent")  # stems: assign, consent
+    query = Bm25Encoder().query("assignment of the agreement requires consent")  # words: consent is rare
     hits = await store.search(name, None, k=3, lexical=query)
     assert hits[0].passage.text == WORDS[2]
     assert all(h.score > 0 for h in hits) and hits[0].score > hits[-1].score
@@ -164,3 +164,21 @@ async def test_a_collection_without_named_vectors_is_refused_with_a_way_out(stor
     await store._client.create_collection(name, vectors_config=models.VectorParams(size=8, distance="Cosine"))
     with pytest.raises(ConfigError, match="hybridgraph ingest"):
         await store.ensure_collection(name, 8)
+    with pytest.raises(ConfigError, match="hybridgraph ingest"):
+        await store.search(name, _unit(0))
+
+
+async def test_a_collection_with_stemmed_bm25_is_refused_before_a_search(store: QdrantStore) -> None:
+    """A collection an earlier version made holds stemmed BM25 under ``bm25``: words would not
+    match its terms, so it is refused with the way out, at ingest and at search."""
+    from qdrant_client import models
+
+    name = f"stem{uuid.uuid4().hex[:8]}"
+    await store._client.create_collection(
+        name,
+        vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)},
+        sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    for attempt in (store.ensure_collection(name, 8), store.search(name, None, k=3, lexical=Bm25Encoder().query("x"))):
+        with pytest.raises(ConfigError, match=f"(?s)older hybridgraph.*--collection {name}-v2"):
+            await attempt

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hybridgraph.tools.chunking import Chunk, join_chunks, split_contract
-from hybridgraph.tools.sparse import Bm25Encoder
+from hybridgraph.tools.sparse import Bm25Encoder, StemmedBm25Encoder
 
 CONTRACT = "\n\n".join(
     f"{n}. {title}. " + ("The Supplier shall comply with this section in full. " * 6)
@@ -45,9 +46,15 @@ def test_join_groups_are_consecutive_and_complete(sizes: list[tuple[int, str]], 
         assert len(g) == 1 or chunks[g[-1]].end - chunks[g[0]].start <= join
 
 
-def test_bm25_vectors_stem_saturate_and_normalise() -> None:
-    encoder = Bm25Encoder()
-    assert encoder.terms("Terminates TERMINATION terminated") == ["termin"] * 3
+def test_bm25_terms_are_words_and_the_finders_are_stems() -> None:
+    assert Bm25Encoder().terms("Terminates TERMINATION, terminated") == ["terminates", "termination", "terminated"]
+    assert StemmedBm25Encoder().terms("Terminates TERMINATION terminated") == ["termin"] * 3
+    words, stems = Bm25Encoder().query("termination notice"), StemmedBm25Encoder().query("termination notice")
+    assert words.indices != stems.indices and words.values == stems.values == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("encoder", [Bm25Encoder(), StemmedBm25Encoder()], ids=["words", "stems"])
+def test_bm25_vectors_saturate_and_normalise(encoder: Bm25Encoder) -> None:
     once, thrice = encoder.passage("termination notice"), encoder.passage("termination termination termination notice")
     assert len(once.indices) == len(once.values) == 2 and once.indices == sorted(once.indices)
     weight = dict(zip(thrice.indices, thrice.values, strict=True))

@@ -311,7 +311,8 @@ def _older_collection(name: str) -> ConfigError:
     return ConfigError(
         f"collection '{name}' was made by an older hybridgraph (its vectors are not named "
         f"'{DENSE}' and '{SPARSE}': BM25 over words replaced stemmed BM25)",
-        fix=f"ingest again into a new collection: hybridgraph ingest PATH... --collection {name}-v2",
+        fix=f"ingest its documents again: hybridgraph ingest PATH... --collection {name} --replace "
+        f"(or into a new collection, --collection {name}-v2)",
     )
 
 

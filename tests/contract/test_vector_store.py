@@ -180,5 +180,5 @@ async def test_a_collection_with_stemmed_bm25_is_refused_before_a_search(store: 
         sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
     )
     for attempt in (store.ensure_collection(name, 8), store.search(name, None, k=3, lexical=Bm25Encoder().query("x"))):
-        with pytest.raises(ConfigError, match=f"(?s)older hybridgraph.*--collection {name}-v2"):
+        with pytest.raises(ConfigError, match=f"(?s)older hybridgraph.*--collection {name} --replace"):
             await attempt

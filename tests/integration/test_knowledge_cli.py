@@ -75,3 +75,26 @@ def test_the_shipped_checklist_is_one_command_away(tmp_path: Path) -> None:
     assert any("R-10" in h["text"] for h in hits)
     unknown = run("ingest", "--builtin", "nope", "-c", "x", home=tmp_path)
     assert unknown.returncode == 2 and "procurement-checklist" in unknown.stderr
+
+
+def test_a_collection_an_older_version_made_is_replaced_on_request(tmp_path: Path) -> None:
+    """Searching a collection of stemmed BM25 vectors names ``--replace``; ingesting with it works."""
+    from qdrant_client import QdrantClient, models
+
+    client = QdrantClient(path=str(tmp_path / "qdrant"))
+    client.create_collection(
+        "kb",
+        vectors_config={"dense": models.VectorParams(size=384, distance=models.Distance.COSINE)},
+        sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    client.close()
+    old = run("search", "governing law", "-c", "kb", "--mode", "lexical", home=tmp_path)
+    assert old.returncode == 2 and "older hybridgraph" in old.stderr and "--replace" in old.stderr
+    assert "Traceback" not in old.stderr
+    doc = tmp_path / "supply.txt"
+    doc.write_text(CONTRACT, encoding="utf-8")
+    assert run("ingest", str(doc), "-c", "kb", home=tmp_path).returncode == 2  # refused without --replace
+    replaced = run("ingest", str(doc), "-c", "kb", "--replace", home=tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    found = run("search", "governing law", "-c", "kb", "--k", "1", "--json", "--mode", "lexical", home=tmp_path)
+    assert "Governing Law" in json.loads(found.stdout)[0]["text"]

@@ -30,6 +30,9 @@ def ingest_command(
         str | None, typer.Option("--doc-type", help="contract, checklist or document (default: guessed per file)")
     ] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="skip files larger than this")] = 20.0,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="delete the collection's passages first (e.g. one an older version made)")
+    ] = False,
 ) -> None:
     """Split, classify, embed and store documents; unreadable files are reported and skipped."""
     if not collection:
@@ -45,7 +48,7 @@ def ingest_command(
         files.append(builtin_path(builtin))
     if not files:
         raise InputError("nothing to ingest", fix="pass files or folders, or --builtin procurement-checklist")
-    report = asyncio.run(_ingest(files, collection, tenant, doc_type, int(max_mb * 2**20)))
+    report = asyncio.run(_ingest(files, collection, tenant, doc_type, int(max_mb * 2**20), replace))
     from rich.console import Console
     from rich.markup import escape
 
@@ -59,7 +62,9 @@ def ingest_command(
     )
 
 
-async def _ingest(paths: list[Path], collection: str, tenant: str, doc_type: str | None, max_bytes: int) -> Any:
+async def _ingest(
+    paths: list[Path], collection: str, tenant: str, doc_type: str | None, max_bytes: int, replace: bool
+) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
@@ -73,6 +78,8 @@ async def _ingest(paths: list[Path], collection: str, tenant: str, doc_type: str
     ingestor = Ingestor(store, SentenceTransformerEmbedder(), tenant=tenant, max_bytes=max_bytes)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
+        if replace and collection in await store.collections():
+            await store.delete_collection(collection)  # only once every file to ingest was found
         with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("ingesting", total=len(files))
             return await ingestor.ingest(

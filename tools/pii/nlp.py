@@ -110,11 +110,16 @@ class CandidatePhoneRecognizer(PhoneRecognizer):
         results: list[RecognizerResult] = []
         for match in _PHONE_CANDIDATE.finditer(text):
             start, end = max(0, match.start() - _MARGIN), min(len(text), match.end() + _MARGIN)
-            for result in super().analyze(text[start:end], entities):
-                result.start += start
-                result.end += start
-                results.append(result)
+            results += _moved(super().analyze(text[start:end], entities), start)
         return list(EntityRecognizer.remove_duplicates(results))
+
+
+def _moved(results: list[RecognizerResult], offset: int) -> list[RecognizerResult]:
+    """Results found in a piece of the text that starts at ``offset``, moved to text offsets."""
+    for result in results:
+        result.start += offset
+        result.end += offset
+    return results
 
 
 # A dot between a letter, digit, dot or hyphen and a letter: what the domain of any URL the
@@ -148,8 +153,5 @@ class DottedUrlRecognizer(UrlRecognizer):
             before, after = _RUN_BEFORE.match(text, 0, trigger.start()), _RUN_AFTER.match(text, trigger.start())
             start = before.start() if before else trigger.start()  # \S* always matches, if only empty
             end = after.end() if after else trigger.end()
-            for result in super().analyze(text[start:end], entities, nlp_artifacts, regex_flags):
-                result.start += start
-                result.end += start
-                results.append(result)
+            results += _moved(super().analyze(text[start:end], entities, nlp_artifacts, regex_flags), start)
         return results

@@ -26,22 +26,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError, InputError
 from hybridgraph.home import DataHome
+from hybridgraph.tools.fusion import fuse
 from hybridgraph.tools.sparse import SparseVector
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["DENSE", "RRF_K", "SPARSE", "URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
+__all__ = ["DENSE", "PREFETCH_FACTOR", "SPARSE", "URL_ENV", "Hit", "Passage", "QdrantStore", "passage_id"]
 
 URL_ENV = "QDRANT_URL"
 #: The named vectors of a collection: dense embeddings, and BM25 weights of words (sparse;
 #: ``bm25`` held stemmed words, see ``hybridgraph.tools.sparse``).
 DENSE = "dense"
 SPARSE = "bm25-words"
-#: In a hybrid search each side ranks this many times ``k`` candidates before fusion.
-PREFETCH_FACTOR = 4
-#: Reciprocal rank fusion constant. Qdrant scores rank r (from 0) on a side of weight w as
-#: 1 / ((r + 1) / w + RRF_K - 1). The common 60 nearly flattens the ranks, so the fusion favours
-#: passages both sides found; 1 keeps each side's order sharp (measured on CUAD, see retrieval.py).
-RRF_K = 1
+#: In a hybrid search each side ranks this many times ``k`` candidates before fusion (the
+#: spread of their scores sets each side's scale, see ``hybridgraph.tools.fusion``).
+PREFETCH_FACTOR = 8
 KEY_ENV = "QDRANT_API_KEY"
 _ID_NAMESPACE = uuid.UUID("5f0c3f52-5d1c-4d59-9a0a-3f6e2f6b9c11")
 #: Payload fields that get an index on a Qdrant server (local mode filters without one).
@@ -185,9 +183,9 @@ class QdrantStore:
         sensitive than ``max_sensitivity``.
 
         With ``vector`` only: the closest by cosine. With ``lexical`` only (``Bm25Encoder.query``):
-        the best by BM25. With both: each ranks ``PREFETCH_FACTOR * k`` candidates and Qdrant fuses
-        the two rankings by reciprocal rank (RRF), the lexical side's share times ``lexical_weight``;
-        the score is then the fused score.
+        the best by BM25. With both: each ranks ``PREFETCH_FACTOR * k`` candidates (one batch
+        request) and their scores are fused (``hybridgraph.tools.fusion``), the lexical side's
+        counting ``lexical_weight`` times; the score is then the fused score.
         """
         from qdrant_client import models
 
@@ -201,23 +199,30 @@ class QdrantStore:
         if lexical is not None:
             sources.append((_sparse(lexical), SPARSE))
         if len(sources) == 1:
-            request = self._client.query_points(
-                name, query=sources[0][0], using=sources[0][1], limit=k, query_filter=query_filter, with_payload=True
+            response = await self._call(
+                self._client.query_points(
+                    name,
+                    query=sources[0][0],
+                    using=sources[0][1],
+                    limit=k,
+                    query_filter=query_filter,
+                    with_payload=True,
+                )
             )
-        else:
-            prefetch = [
-                models.Prefetch(query=query, using=using, limit=k * PREFETCH_FACTOR, filter=query_filter)
-                for query, using in sources
-            ]
-            request = self._client.query_points(
-                name,
-                prefetch=prefetch,
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=[1.0, lexical_weight])),
-                limit=k,
-                with_payload=True,
+            return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in response.points]
+        requests = [
+            models.QueryRequest(
+                query=query, using=using, limit=k * PREFETCH_FACTOR, filter=query_filter, with_payload=True
             )
-        response = await self._call(request)
-        return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in response.points]
+            for query, using in sources
+        ]
+        responses = await self._call(self._client.query_batch_points(name, requests=requests))
+        payloads = {point.id: point.payload for response in responses for point in response.points}
+        rankings = [[(point.id, float(point.score)) for point in response.points] for response in responses]
+        return [
+            Hit(passage=_passage(payloads[key]), score=score)
+            for key, score in fuse(rankings, [1.0, lexical_weight], limit=k)
+        ]
 
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
         """How many passages the collection holds (matching ``where``)."""

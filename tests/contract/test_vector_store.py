@@ -12,7 +12,7 @@ import pytest
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError
 from hybridgraph.tools.sparse import Bm25Encoder
-from hybridgraph.tools.vectorstore import RRF_K, Passage, QdrantStore
+from hybridgraph.tools.vectorstore import Passage, QdrantStore
 from hybridgraph.zones import Sensitivity
 
 BACKENDS = ["memory", "path", pytest.param("server", marks=pytest.mark.integration)]
@@ -113,11 +113,13 @@ async def test_lexical_search_ranks_by_bm25(store: QdrantStore) -> None:
 async def test_hybrid_search_fuses_both_rankings(store: QdrantStore) -> None:
     name = await _worded(store)
     words = Bm25Encoder().query("governed New York")  # words only passage 1 has
-    hits = await store.search(name, _unit(5), k=2, lexical=words)  # dense: passage 4 (vector 5) first
-    # RRF: a first place scores 1 / RRF_K. Passage 4 gets that from the dense side; passage 1 gets it
-    # from the lexical side plus a share for its place among the dense ties; any other passage less.
+    # Dense: passage 4 (vector 5) scores 1, the other five 0, which the fusion maps to 0.840 and
+    # 0.432 (mean -/+ 3 sd to 0..1). Lexical: passage 1 alone, 0.5 (one score), times the weight.
+    hits = await store.search(name, _unit(5), k=2, lexical=words)
     assert [h.passage.text for h in hits] == [WORDS[1], WORDS[4]]
-    assert hits[0].score > 1 / RRF_K and hits[1].score == pytest.approx(1 / RRF_K)
+    assert [h.score for h in hits] == pytest.approx([0.432 + 0.5, 0.840], abs=1e-3)
+    dense_led = await store.search(name, _unit(5), k=2, lexical=words, lexical_weight=0.1)
+    assert [h.passage.text for h in dense_led] == [WORDS[4], WORDS[1]]
     safe = await store.search(name, _unit(5), k=6, lexical=words, max_sensitivity=Sensitivity.PUBLIC)
     assert safe and all(h.passage.sensitivity == Sensitivity.PUBLIC for h in safe)
 

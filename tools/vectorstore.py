@@ -198,25 +198,14 @@ class QdrantStore:
             sources.append((list(vector), DENSE))
         if lexical is not None:
             sources.append((_sparse(lexical), SPARSE))
-        if len(sources) == 1:
-            response = await self._call(
-                self._client.query_points(
-                    name,
-                    query=sources[0][0],
-                    using=sources[0][1],
-                    limit=k,
-                    query_filter=query_filter,
-                    with_payload=True,
-                )
-            )
-            return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in response.points]
+        limit = k if len(sources) == 1 else k * PREFETCH_FACTOR
         requests = [
-            models.QueryRequest(
-                query=query, using=using, limit=k * PREFETCH_FACTOR, filter=query_filter, with_payload=True
-            )
+            models.QueryRequest(query=query, using=using, limit=limit, filter=query_filter, with_payload=True)
             for query, using in sources
         ]
         responses = await self._call(self._client.query_batch_points(name, requests=requests))
+        if len(responses) == 1:
+            return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in responses[0].points]
         payloads = {point.id: point.payload for response in responses for point in response.points}
         rankings = [[(point.id, float(point.score)) for point in response.points] for response in responses]
         return [

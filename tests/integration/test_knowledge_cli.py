@@ -34,10 +34,19 @@ def test_ingest_then_search_plain_json_and_batch(tmp_path: Path) -> None:
     hits = json.loads(found.stdout)
     assert len(hits) == 2 and "New York" in hits[0]["text"] and hits[0]["source"].endswith("supply.txt")
     assert {"score", "start", "end", "section", "sensitivity"} <= set(hits[0])
-    queries = '{"id": "q1", "query": "audit of records", "k": 1}\nnot json\n{"id": "q2", "query": "renewal", "k": 1}\n'
+    queries = (
+        '{"id": "q1", "query": "audit of records", "k": 1}\nnot json\n{"id": "q2", "query": "renewal", "k": 1}\n'
+        '{"id": "q3", "query": ["right to audit", "inspect the books and records"], "k": 1}\n'
+        '{"id": "q4", "query": [" "]}\n'
+    )
     lines = [json.loads(x) for x in run("search", "-c", "kb", "--jsonl", home=home, stdin=queries).stdout.splitlines()]
-    assert lines[0] == {"line": 2, "error": 'not a JSON object with a "query"'}
-    assert [x["id"] for x in lines[1:]] == ["q1", "q2"] and "audit" in lines[1]["hits"][0]["text"]
+    error = 'not a JSON object with a "query" (a text or a list of texts, not blank)'
+    assert lines[:2] == [{"line": 2, "error": error}, {"line": 5, "error": error}]
+    assert [x["id"] for x in lines[2:]] == ["q1", "q2", "q3"] and "audit" in lines[2]["hits"][0]["text"]
+    assert "audit" in lines[4]["hits"][0]["text"]
+    phrased = run("search", "governing law", "laws of the State", "-c", "kb", "--k", "1", "--json", home=home)
+    assert phrased.returncode == 0, phrased.stderr
+    assert "New York" in json.loads(phrased.stdout)[0]["text"]
     lexical = run("search", "governing law", "-c", "kb", "--k", "1", "--json", "--mode", "lexical", home=home)
     assert lexical.returncode == 0, lexical.stderr
     assert "Governing Law" in json.loads(lexical.stdout)[0]["text"]

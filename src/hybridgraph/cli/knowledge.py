@@ -90,7 +90,10 @@ async def _ingest(
 
 
 def search_command(
-    query: Annotated[str | None, typer.Argument(help="what to look for (omit with --jsonl)")] = None,
+    query: Annotated[
+        list[str] | None,
+        typer.Argument(help="what to look for; several texts are phrasings of one need (omit with --jsonl)"),
+    ] = None,
     collection: CollectionOption = "",
     k: Annotated[int, typer.Option("--k", min=1, max=1000, help="how many passages")] = 10,
     filters: Annotated[
@@ -98,13 +101,16 @@ def search_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="text, source, offsets and score per hit")] = False,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help='batch: lines of {"id", "query", "k", "filter"} on stdin')
+        bool,
+        typer.Option(
+            "--jsonl", help='batch: lines of {"id", "query", "k", "filter"} on stdin ("query": a text or a list)'
+        ),
     ] = False,
     mode: Annotated[
         str, typer.Option("--mode", help="hybrid (meaning and words, fused), dense (meaning) or lexical (words)")
     ] = "hybrid",
 ) -> None:
-    """Find the passages that best match QUERY."""
+    """Find the passages that best match QUERY (several: phrasings of one need, searched together)."""
     from hybridgraph.tools.retrieval import SearchMode
 
     if mode not in SearchMode.__members__.values():
@@ -114,7 +120,7 @@ def search_command(
     if jsonl:
         asyncio.run(_batch(collection, sys.stdin, SearchMode(mode)))
         return
-    if not query or not query.strip():
+    if not query or not any(q.strip() for q in query):
         raise InputError("no query given", fix='pass a query, e.g. hybridgraph search "liability cap" -c kb')
     hits = asyncio.run(_search_many(collection, [(None, query, k, _parse_filters(filters or []))], SearchMode(mode)))[0]
     if as_json:
@@ -133,15 +139,24 @@ async def _batch(collection: str, lines: Any, mode: Any) -> None:
             continue
         try:
             item = json.loads(line)
-            requests.append((item.get("id"), str(item["query"]), int(item.get("k", 10)), item.get("filter") or {}))
+            requests.append((item.get("id"), _query(item["query"]), int(item.get("k", 10)), item.get("filter") or {}))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-            sys.stdout.write(json.dumps({"line": number, "error": 'not a JSON object with a "query"'}) + "\n")
+            error = 'not a JSON object with a "query" (a text or a list of texts, not blank)'
+            sys.stdout.write(json.dumps({"line": number, "error": error}) + "\n")
     results = await _search_many(collection, requests, mode)
     for (rid, _, _, _), hits in zip(requests, results, strict=True):
         sys.stdout.write(json.dumps({"id": rid, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
 
 
-async def _search_many(collection: str, requests: list[tuple[Any, str, int, dict[str, Any]]], mode: Any) -> list[Any]:
+def _query(value: Any) -> str | list[str]:
+    """A batch line's "query": a text, or a list of texts (phrasings of one need), not blank."""
+    texts = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str | int | float) for v in texts) or not any(str(v).strip() for v in texts):
+        raise ValueError("not a query")
+    return [str(v) for v in texts] if isinstance(value, list) else str(value)
+
+
+async def _search_many(collection: str, requests: list[tuple[Any, Any, int, dict[str, Any]]], mode: Any) -> list[Any]:
     """All queries with one store and one loaded model (none for lexical search)."""
     from hybridgraph.tools.retrieval import Searcher, SearchMode
     from hybridgraph.tools.vectorstore import QdrantStore

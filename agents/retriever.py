@@ -1,10 +1,10 @@
 """``RetrieverAgent``: the LangGraph node that finds the knowledge a step needs.
 
-It searches a Qdrant collection for the state's ``query`` (hybrid by default: local embeddings
-and BM25, fused; see ``tools/retrieval.py``) and writes the top-k passages with scores and
-sources into ``passages``. Passages more sensitive than the consumer
-may receive (``max_sensitivity``, e.g. ``internal`` when the result may go to a public-zone
-model) are filtered out in the search itself, so they never enter the state.
+It searches a Qdrant collection for the state's ``query``, a text or several phrasings of one
+need (hybrid by default: local embeddings and BM25, fused; see ``tools/retrieval.py``), and
+writes the top-k passages with scores and sources into ``passages``. Passages more sensitive
+than the consumer may receive (``max_sensitivity``, e.g. ``internal`` when the result may go
+to a public-zone model) are filtered out in the search itself, so they never enter the state.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hybridgraph.state import Fault, RetrievedPassage, RunState
 from hybridgraph.telemetry.keys import Attr
 from hybridgraph.telemetry.spans import mark_error, tool_span
 from hybridgraph.tools.embeddings import Embedder
-from hybridgraph.tools.retrieval import Searcher, SearchMode
+from hybridgraph.tools.retrieval import Searcher, SearchMode, phrasings
 from hybridgraph.tools.vectorstore import QdrantStore
 from hybridgraph.zones import Sensitivity
 
@@ -46,9 +46,11 @@ class RetrieverAgent:
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """The retrieve node: reads ``query``, writes ``passages``."""
-        query = state.get("query", "")
-        if not query.strip():
-            raise InputError("the retriever has no query", fix="set 'query' in the state before the retrieve node")
+        try:
+            query = phrasings(state.get("query", ""))
+        except InputError:
+            fix = "set 'query' (a text, or a list of phrasings of one need) in the state before the retrieve node"
+            raise InputError("the retriever has no query", fix=fix) from None
         with tool_span("vector_search", {Attr.SEARCH_MODE: self.searcher.mode.value}) as span:
             try:
                 hits = await self.searcher.search(

@@ -146,7 +146,7 @@ class RunState(TypedDict, total=False):
     sensitivity_reasons: list[str]
     chunks: list[ChunkLevel]
     entity_counts: dict[str, int]
-    query: str
+    query: str | list[str]  # a text, or phrasings of one need (the retriever's)
     passages: list[RetrievedPassage]
     answer: str
     answer_zone: str

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hybridgraph.errors import InputError
 from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
 from hybridgraph.tools.ingest import Ingestor
 from hybridgraph.tools.loaders import load_document
@@ -139,4 +140,12 @@ async def test_retriever_node_returns_passages_within_the_sensitivity_ceiling(
         assert passages and passages[0]["score"] >= passages[-1]["score"]
         assert passages[0]["source"].endswith("supply.txt") and passages[0]["end"] > passages[0]["start"]
         assert any("DE8937" in p["text"] for p in passages) is allowed
+    graph = StateGraph(RunState)
+    graph.add_node(NodeName.RETRIEVE, RetrieverAgent(store, embedder, "kb", k=1))
+    graph.add_edge(START, NodeName.RETRIEVE)
+    graph.add_edge(NodeName.RETRIEVE, END)
+    phrased = await graph.compile().ainvoke({"query": ["which law governs", "laws of the State of"]})
+    assert "New York" in phrased["passages"][0]["text"]
+    with pytest.raises(InputError, match="the retriever has no query"):
+        await graph.compile().ainvoke({"query": [" "]})
     await store.close()

@@ -92,7 +92,9 @@ async def _ingest(
 def search_command(
     query: Annotated[
         list[str] | None,
-        typer.Argument(help="what to look for; several texts are phrasings of one need (omit with --jsonl)"),
+        typer.Argument(
+            metavar="QUERY", help="what to look for; several texts are phrasings of one need (omit with --jsonl)"
+        ),
     ] = None,
     collection: CollectionOption = "",
     k: Annotated[int, typer.Option("--k", min=1, max=1000, help="how many passages")] = 10,

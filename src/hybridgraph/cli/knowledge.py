@@ -150,12 +150,16 @@ async def _batch(collection: str, lines: Any, mode: Any) -> None:
         sys.stdout.write(json.dumps({"id": rid, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
 
 
-def _query(value: Any) -> str | list[str]:
-    """A batch line's "query": a text, or a list of texts (phrasings of one need), not blank."""
-    texts = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str | int | float) for v in texts) or not any(str(v).strip() for v in texts):
+def _query(value: Any) -> tuple[str, ...]:
+    """A batch line's "query": a text (or a number), or a list of texts (phrasings of one need), not blank."""
+    from hybridgraph.tools.retrieval import phrasings
+
+    if not isinstance(value, str | int | float | list):
         raise ValueError("not a query")
-    return [str(v) for v in texts] if isinstance(value, list) else str(value)
+    try:
+        return phrasings(value if isinstance(value, list) else str(value))
+    except InputError:
+        raise ValueError("not a query") from None
 
 
 async def _search_many(collection: str, requests: list[tuple[Any, Any, int, dict[str, Any]]], mode: Any) -> list[Any]:

@@ -1,7 +1,8 @@
 """Splitting documents into passages for retrieval.
 
 Contracts are split along their structure: numbered sections ("12.", "12.3", "ARTICLE V",
-"Section 4"), lettered clauses ("(b)") and paragraphs. Neighbouring small pieces of a section
+"Section 4"), unnumbered headings on a line of their own after a blank line ("## Payment",
+"GOVERNING LAW"), lettered clauses ("(b)") and paragraphs. Neighbouring small pieces of a section
 are packed together up to ``target`` characters; a piece longer than ``limit`` is cut at
 sentence ends. ``join_chunks`` then joins neighbouring chunks of one sensitivity level that
 fit in ``JOIN_CHARS`` together, across section headings too: short sections alone ("14.
@@ -33,6 +34,9 @@ _SECTION = re.compile(
 )
 # "... agreed.  4. Representations, Warranties." : a numbered heading inside a line.
 _INLINE_SECTION = re.compile(r"(?<=[.:;][ \t])[ \t]*\d{1,2}\.[ \t]+(?=[A-Z][A-Za-z,;&' \-]{2,80}\.)")
+# An unnumbered heading alone on its line: a Markdown heading ("## Governing law") or a short
+# line in capitals ("LIMITATION OF LIABILITY"); it counts only after a blank line (see ``_plain_headings``).
+_PLAIN_HEADING = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+\S[^\n]{0,80}|[A-Z][A-Z0-9 ,&'/()\-]{2,60}[A-Z)])[ \t]*$")
 # A lettered or roman clause at a line start: "(a)", "(iv)"; or a blank line.
 _CLAUSE = re.compile(r"(?m)^[ \t]*\((?:[a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)[ \t]+|\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(\"])")
@@ -50,11 +54,12 @@ class Chunk:
 
 def split_contract(text: str, target: int = 900, limit: int = 1400) -> list[Chunk]:
     """Chunks along sections and clauses, about ``target`` characters, none over ``limit``."""
-    sections = sorted({0, *(m.start() for m in _SECTION.finditer(text)), *_inline_sections(text)})
+    plain = _plain_headings(text)
+    sections = sorted({0, *(m.start() for m in _SECTION.finditer(text)), *_inline_sections(text), *plain})
     clauses = {m.start() for m in _CLAUSE.finditer(text)}
     chunks: list[Chunk] = []
     for s_start, s_end in _spans(sections, len(text)):
-        heading = _heading(text, s_start) if s_start > 0 or _SECTION.match(text) else ""
+        heading = _heading(text, s_start) if s_start > 0 or _SECTION.match(text) or 0 in plain else ""
         cuts = sorted({s_start, *(c for c in clauses if s_start < c < s_end)})
         pieces = [p for a, b in _spans(cuts, s_end) for p in _bounded(text, a, b, limit)]
         chunks += [Chunk(a, b, heading) for a, b in _pack(text, pieces, target)]
@@ -83,6 +88,18 @@ def split_plain(text: str, target: int = 1000, overlap: int = 150) -> list[Chunk
         back = text.rfind(" ", max(0, start - overlap), start) if start > 0 else -1
         chunks.append(Chunk(back + 1 if back >= 0 else start, end, ""))
     return [c for c in chunks if text[c.start : c.end].strip()]
+
+
+def _plain_headings(text: str) -> list[int]:
+    """Where the unnumbered headings start: a Markdown or capitals line (``_PLAIN_HEADING``) that
+    opens the text or follows a blank line, so a line of a wrapped paragraph in capitals is none."""
+    starts = []
+    for m in _PLAIN_HEADING.finditer(text):
+        at = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        previous = text[text.rfind("\n", 0, max(0, m.start() - 1)) + 1 : max(0, m.start() - 1)]
+        if m.start() == 0 or not previous.strip():
+            starts.append(at)
+    return starts
 
 
 def _inline_sections(text: str) -> list[int]:

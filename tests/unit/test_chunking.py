@@ -24,6 +24,27 @@ def test_sections_are_chunks_with_their_headings() -> None:
     assert all(a.end <= b.start for a, b in itertools.pairwise(chunks))
 
 
+def test_unnumbered_headings_after_a_blank_line_start_sections() -> None:
+    body = "The Supplier shall comply with this section in full. " * 3
+    text = (
+        f"SUPPLY AGREEMENT\n\nTERM AND RENEWAL\n{body}\n\n## Governing law\n{body}\n\n"
+        f"IN NO EVENT SHALL EITHER PARTY\nBE LIABLE FOR LOST PROFITS\nOR DATA.\n\nAUDIT\n{body}"
+    )
+    chunks = split_contract(text, target=200, limit=400)
+    assert [c.section for c in chunks] == [
+        "SUPPLY AGREEMENT",
+        "TERM AND RENEWAL",
+        "## Governing law",
+        "IN NO EVENT SHALL EITHER PARTY",  # a paragraph in capitals opens like a heading...
+        "AUDIT",
+    ]
+    # ...but its wrapped lines do not: they follow a line of text, not a blank one
+    assert not any(text[c.start :].startswith("BE LIABLE") for c in chunks)
+    assert all(text[c.start : c.end].lstrip().startswith(c.section) for c in chunks)
+    lowercase = "Term and renewal\n\nsupply terms\n" + body
+    assert [c.section for c in split_contract(lowercase, target=200, limit=400)] == [""]
+
+
 def test_joining_keeps_levels_apart_and_respects_the_size() -> None:
     chunks = split_contract(CONTRACT, target=400, limit=600)
     groups = join_chunks(chunks, ["internal", "internal", "restricted", "internal", "internal"], join=900)

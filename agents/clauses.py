@@ -10,7 +10,7 @@ reaches ``min_score`` (the category's own, if it sets one); a close second (``al
 the best) is reported too, since contracts often split a clause (a cap and its exceptions),
 unless the category allows one clause (``max_clauses``). A category with no piece good enough
 is ``not_found``. On all 408 CUAD contracts this took the mean precision and recall over the
-ten categories from 0.478 and 0.708 (BM25 alone) to 0.513 and 0.797 (``bench/cuad_eval.py``).
+ten categories from 0.478 and 0.708 (BM25 alone) to 0.505 and 0.798 (``bench/cuad_eval.py``).
 Quotes are the contract's own text by construction; ``QuoteVerifier`` still checks every quote
 against the document, because findings may come from other agents too.
 """

@@ -115,3 +115,21 @@ def test_checklist_statements_are_ranked_as_categories_are() -> None:
     lexical = finder(piece_chars=300, ranking="lexical").find_statement(CONTRACT, rule)
     assert hybrid["quote"].startswith("2. Renewal") and lexical["quote"].startswith("2. Renewal")
     assert hybrid["rule"] == "NDA-5" and hybrid["score"] > lexical["score"]  # the similarity is added
+
+
+def test_in_a_contract_without_numbers_each_quote_starts_at_its_own_heading() -> None:
+    unnumbered = (
+        "SERVICES AGREEMENT\n\nFEES AND PAYMENT\nThe Customer pays each invoice within forty-five days of receipt.\n\n"
+        "LIMITATION OF LIABILITY\nNeither party's aggregate liability under this Agreement shall exceed the fees "
+        "paid in the twelve months before the claim.\n\nAUDIT\nThe Customer may audit the Provider's records "
+        "once a year on fifteen business days' notice.\n\nGOVERNING LAW\nThis Agreement is governed by the laws "
+        "of Germany.\n"
+    )
+    lexical = finder(ranking="lexical", min_score=0.0, per_category=1)
+    for name, heading in (
+        ("Cap on Liability", "LIMITATION OF LIABILITY"),
+        ("Audit Rights", "AUDIT"),
+        ("Governing Law", "GOVERNING LAW"),
+    ):
+        quote = lexical.find(unnumbered, category(name))[0]["quote"]
+        assert quote.startswith(heading + "\n") and quote.count("\n\n") == 0, (name, quote)

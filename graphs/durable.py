@@ -151,7 +151,9 @@ async def _drive(run_id: str, graph_input: Any, index: RunIndex, catalog: Catalo
         async with open_checkpointer() as saver:
             graph, _ = recipe.build(saver, catalog or recipe.load_catalog())
             with workflow(record.pipeline, run_id=run_id):
-                result: dict[str, Any] = await graph.ainvoke(graph_input, config)
+                # "sync": each step's checkpoint is on disk before the next step starts, so a run
+                # killed at any moment never repeats a finished model call when it resumes
+                result: dict[str, Any] = await graph.ainvoke(graph_input, config, durability="sync")
     except EmptyInputError:  # killed before its first checkpoint: there is no state to go on from
         detail = "it stopped before its first step"
         index.update(run_id, RunState.FAILED, detail)

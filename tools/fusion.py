@@ -13,7 +13,6 @@ and on the 308 they were not; see the README.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
@@ -37,10 +36,13 @@ def fuse(
 
 
 def _normalised(scores: list[float]) -> list[float]:
+    """Qdrant's arithmetic, step for step, so that the scale is the same to the last bit: a
+    variance that underflows to 0 (scores 1e-250 apart) also maps to 0.5."""
     if len(scores) < 2:
         return [0.5] * len(scores)
-    spread = 6 * statistics.stdev(scores)
-    if spread == 0:
+    mean = sum(scores) / len(scores)
+    variance = sum((s - mean) ** 2 for s in scores) / (len(scores) - 1)
+    low, high = mean - 3 * variance**0.5, mean + 3 * variance**0.5
+    if variance == 0 or high == low:  # high == low: a spread below the mean's precision
         return [0.5] * len(scores)
-    low = statistics.fmean(scores) - spread / 2
-    return [(s - low) / spread for s in scores]
+    return [(s - low) / (high - low) for s in scores]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from qdrant_client import models
 from qdrant_client.hybrid.fusion import distribution_based_score_fusion
@@ -15,10 +15,14 @@ ranking = st.lists(st.tuples(st.integers(0, 30), scores), max_size=12, unique_by
 
 
 @given(st.lists(ranking, min_size=1, max_size=3))
+@example(rankings=[[(0, 0.0), (1, 2.0443319102951737e-250)]])  # the variance underflows: both give 0.5
 def test_equal_weights_score_as_qdrants_dbsf(rankings: list[list[tuple[int, float]]]) -> None:
     ours = dict(fuse(rankings, [1.0] * len(rankings), limit=100))
     points = [[models.ScoredPoint(id=key, version=0, score=score) for key, score in r] for r in rankings]
-    theirs = {p.id: p.score for p in distribution_based_score_fusion(points, limit=100)}
+    try:
+        theirs = {p.id: p.score for p in distribution_based_score_fusion(points, limit=100)}
+    except ZeroDivisionError:  # a spread below the mean's precision: Qdrant divides by 0, ours says 0.5
+        assume(False)
     assert ours.keys() == theirs.keys()
     assert all(ours[key] == pytest.approx(theirs[key], abs=1e-9) for key in ours)
 

@@ -119,7 +119,8 @@ class ClauseJudge(PipelineAgent):
             return statement_task(self.statement(finding).text)
         category = finding["category"]
         rules = self.context.checklist.for_category(category)
-        return judge_task(category, [(r.id, f"{r.title}: {r.text}") for r in rules], query=category)
+        checks = tuple(c for r in rules for c in r.checks)
+        return judge_task(category, [(r.id, f"{r.title}: {r.text}") for r in rules], query=category, checks=checks)
 
     def statement(self, finding: Finding) -> ChecklistRule:
         """The checklist statement a finding is about (its ``rule``)."""
@@ -192,9 +193,12 @@ class ClauseJudge(PipelineAgent):
         if not accepted and answer is not None:
             verdict = value.get("label", value.get("status"))
             explanation = f"tentative, from the {zone} model: {verdict}. {explanation}".strip()
+        measured = [] if accepted else _measured(result)
+        if measured:
+            explanation = f"{'; '.join(measured)}. {explanation}".strip()
         update: dict[str, Any] = {
             "status": str(value.get("status", "")) if accepted else "needs_review",
-            "rule": str(value.get("rule", "")),
+            "rule": measured[0].split(":")[0] if measured else str(value.get("rule", "")),
             "explanation": explanation or "no usable judgement from the models",
             "route": "human" if result.get("status") == "needs_human" else ("local" if zone == "local" else "cloud"),
             "route_reason": " → ".join(str(r.get("rule")) for r in result.get("routes", [])),
@@ -218,6 +222,12 @@ class ClauseJudge(PipelineAgent):
         if route.get("reason"):
             return f"{route.get('rule')}: {route['reason']}"
         return "no usable judgement" if answer is None else f"the run ended {result.get('status')}"
+
+
+def _measured(result: dict[str, Any]) -> list[str]:
+    """The checklist checks the clause breaks, as the verifier gave them ("R-09: the renewal term is ...")."""
+    reasons = (result.get("verification") or {}).get("reasons", [])
+    return [r.removeprefix("checklist: ") for r in reasons if r.startswith("checklist: ")]
 
 
 def _parse(answer: Any, key: str) -> dict[str, Any] | None:

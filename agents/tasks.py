@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hybridgraph.tools.rulechecks import RuleCheck
+
 __all__ = ["Task", "clause_task", "judge_task", "statement_task"]
 
 
@@ -30,6 +32,9 @@ class Task:
     #: Answer values that mean "not sure" (e.g. ``("status", "needs_review")``): the verifier
     #: asks for escalation on them, so the policy decides whether a bigger model should look.
     unsure: tuple[tuple[str, str], ...] = ()
+    #: What the verifier measures in the text (the checklist rules' ``check:``): a breach the
+    #: answer does not call a violation asks for escalation.
+    checks: tuple[RuleCheck, ...] = ()
 
     def prompt(self, text: str, label: str = "Document") -> str:
         """The user message: the instruction, then the text it applies to."""
@@ -66,9 +71,16 @@ def clause_task(category: str, query: str = "", complexity: float = 0.5) -> Task
     )
 
 
-def judge_task(category: str, rules: list[tuple[str, str]], query: str = "", complexity: float = 0.6) -> Task:
+def judge_task(
+    category: str,
+    rules: list[tuple[str, str]],
+    query: str = "",
+    complexity: float = 0.6,
+    checks: tuple[RuleCheck, ...] = (),
+) -> Task:
     """Judge a clause of ``category`` against ``rules`` (id, wording) and market practice:
-    compliant, violation (naming the rule) or needs_review (unsure, which asks for escalation)."""
+    compliant, violation (naming the rule) or needs_review (unsure, which asks for escalation).
+    ``checks`` are the rules' measurable parts, for the verifier."""
     ids = [rule_id for rule_id, _ in rules]
     schema = {
         "type": "object",
@@ -95,6 +107,7 @@ def judge_task(category: str, rules: list[tuple[str, str]], query: str = "", com
         query=query or category,
         complexity=complexity,
         unsure=(("status", "needs_review"),),
+        checks=checks,
     )
 
 

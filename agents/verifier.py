@@ -6,6 +6,8 @@ Checks, each one a reason when it fails:
   text the answering model saw: the document for a local answer, the pseudonymised text for
   a cloud answer (so placeholders match);
 - **consistency**: ``found: false`` comes without a quote, and ``found: true`` with one;
+- **checklist**: the task's rule checks (``Task.checks``, the checklist's ``check:``) measure the
+  text; a breach asks for escalation unless the answer calls the clause a violation;
 - **unsure**: an answer value the task marks as "not sure" (``Task.unsure``) asks for escalation;
 - **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person;
 - **second opinion** (optional): another local model is asked whether the quote answers the
@@ -109,6 +111,13 @@ def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: b
             passed += 1
         else:
             reasons.append("consistency: 'found' and the quote disagree")
+    if task.checks and isinstance(value, dict):
+        checks += 1
+        breaches = [breach for check in task.checks for breach in check.breaches(source)]
+        if not breaches or value.get("status") == "violation":
+            passed += 1
+        else:
+            reasons += [f"checklist: {breach}" for breach in breaches]
     verdict = Verdict.ACCEPT if passed == checks else Verdict.ESCALATE
     unsure = [f"{k}: {v}" for k, v in task.unsure if isinstance(value, dict) and value.get(k) == v]
     if verdict is Verdict.ACCEPT and unsure:

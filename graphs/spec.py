@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from hybridgraph.errors import ConfigError
 from hybridgraph.zones import Sensitivity
 
 __all__ = ["END_STEP", "EdgeSpec", "InputSpec", "KnowledgeSpec", "ModelsSpec", "PipelineSpec", "StepSpec", "When"]
@@ -176,6 +177,12 @@ class PipelineSpec(_Strict):
         path = _relative(ref, info)
         if not path.is_file():
             raise ValueError(f"the checklist file {ref} does not exist")
+        from hybridgraph.tools.checklist import load_checklist
+
+        try:  # its rules and their checks read (the error names file:line)
+            load_checklist(str(path))
+        except ConfigError as exc:
+            raise ValueError(f"{exc.message}; {exc.fix}" if exc.fix else exc.message) from None
         return KnowledgeSpec(checklist=str(path))
 
     @model_validator(mode="after")

@@ -7,9 +7,11 @@ A rule is one numbered line of the form::
 
 A rule that is a statement the document should make (or must not make) says so with
 ``want: entailment`` (or ``want: contradiction``) after the severity; the NDA and DPA checks
-judge such statements. Anything else in the file (headings, introductions) is prose and is
-skipped. ``load_checklist``
-takes a file path or ``builtin:NAME`` (the knowledge shipped with hybridgraph).
+judge such statements. A rule may also name what can be measured in its clause, with
+``check:`` last (``check: renewal term at most 1 year``; see ``tools/rulechecks.py``): the
+verifier escalates a "compliant" answer that the measurement contradicts. Anything else in the
+file (headings, introductions) is prose and is skipped. ``load_checklist`` takes a file path or
+``builtin:NAME`` (the knowledge shipped with hybridgraph).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.tools.rulechecks import RuleCheck, parse_checks
 
 __all__ = ["Checklist", "ChecklistRule", "load_checklist"]
 
 _RULE = re.compile(
     r"(?m)^[ \t]*\d{1,3}\.[ \t]+(?P<id>[A-Z][A-Z0-9]*-\d{1,4})[ \t]+(?P<title>[^(\n]+?)[ \t]*"
     r"\(category:[ \t]*(?P<category>[^,)\n]+),[ \t]*severity:[ \t]*(?P<severity>low|medium|high)"
-    r"(?:,[ \t]*want:[ \t]*(?P<want>entailment|contradiction))?\)\.?[ \t]*"
+    r"(?:,[ \t]*want:[ \t]*(?P<want>entailment|contradiction))?(?:,[ \t]*check:[ \t]*(?P<check>[^)\n]+))?\)\.?[ \t]*"
     r"(?P<text>[^\n]*(?:\n(?![ \t]*\n|[ \t]*\d{1,3}\.[ \t]|#)[^\n]*)*)"
 )
 
@@ -41,6 +44,7 @@ class ChecklistRule:
     severity: str
     text: str
     want: str = ""  # for statements: "entailment" (the document should say it) or "contradiction"
+    checks: tuple[RuleCheck, ...] = ()  # what the verifier measures in the clause (tools/rulechecks.py)
 
     def brief(self) -> str:
         """The rule as a model reads it: id, title and wording on one line."""
@@ -85,20 +89,20 @@ def _load(path: Path) -> Checklist:
         raise ConfigError(
             f"cannot read the checklist {path}: {type(exc).__name__}", fix="pass a readable Markdown file"
         ) from None
-    rules = tuple(
-        ChecklistRule(
-            m["id"],
-            m["title"].strip(),
-            m["category"].strip(),
-            m["severity"],
-            " ".join(m["text"].split()),
-            m["want"] or "",
-        )
-        for m in _RULE.finditer(text)
-    )
+    rules = tuple(_rule(m, path, text) for m in _RULE.finditer(text))
     if not rules:
         raise ConfigError(
             f"the checklist {path.name} has no rules",
             fix="write each rule as '1. R-01 Title (category: Cap on Liability, severity: high). Wording.'",
         )
     return Checklist(str(path), rules)
+
+
+def _rule(m: re.Match[str], path: Path, text: str) -> ChecklistRule:
+    try:
+        checks = parse_checks(m["id"], m["check"] or "")
+    except ConfigError as exc:  # where: file and line
+        line = text.count("\n", 0, m.start()) + 1
+        raise ConfigError(exc.message, fix=exc.fix, path=path, line=line) from None
+    words, want = " ".join(m["text"].split()), m["want"] or ""
+    return ChecklistRule(m["id"], m["title"].strip(), m["category"].strip(), m["severity"], words, want, checks)

@@ -35,7 +35,7 @@ party gives written notice of non-renewal at least 180 days before the end of th
 the fees paid in the twelve months before the claim.
 
 3. Governing Law. This Agreement and any dispute arising out of it shall be governed by and construed in
-accordance with the laws of Sweden, and the courts of Stockholm have exclusive jurisdiction.
+accordance with the laws of England and Wales, and the courts of London have exclusive jurisdiction.
 """
 CATEGORIES = ["Renewal Term", "Cap on Liability", "Governing Law", "Audit Rights"]
 
@@ -100,6 +100,22 @@ async def test_review_without_cloud_marks_skipped_escalations_for_review() -> No
         assert CONTRACT[f.start : f.end] == f.quote and f.line is not None
     assert result.status == "needs_review" and report.needs_review == 1
     assert report.economics["local_share"] == 1.0 and report.economics["model_steps"] == 3
+
+
+async def test_a_compliant_answer_that_a_rule_check_contradicts_is_reviewed_with_the_measurement() -> None:
+    # The shipped checklist's R-15 allows only German, English or New York law; the local model
+    # calls a Swedish law clause compliant. The verifier's rule check escalates it; with no
+    # cloud endpoint, a person reviews it, and the report says what was measured.
+    contract = CONTRACT.replace("England and Wales", "Sweden").replace("London", "Stockholm")
+    report = (await review(clients=fake_clients(local_reply)).run(contract)).report
+    assert report is not None
+    law = by_category(report)["Governing Law"]
+    assert law.status == "needs_review" and law.rule == "R-15"
+    assert law.explanation.startswith("R-15: the governing law is Sweden, not one of Germany, England, New York. ")
+    assert "tentative, from the local model: compliant" in law.explanation
+    assert law.review.startswith("escalation skipped: no cloud endpoint is configured")
+    renewal = by_category(report)["Renewal Term"]  # the model's own "violation" agrees with R-09's check
+    assert renewal.status == "violation" and renewal.route == "local"
 
 
 async def test_each_finding_carries_the_local_answers_token_confidence() -> None:

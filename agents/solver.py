@@ -4,7 +4,9 @@ The local zone may see the document as it is. A document longer than ``max_chars
 to the three pieces the task is about (BM25, as for the cloud consultant), so a small model's
 context holds the clause rather than the preamble. Retrieved passages (company rules) are added
 when the state has them. The answer is JSON matching the task's schema, repaired or retried
-once when malformed (``ask_json``), and left for the verifier to judge.
+once when malformed (``ask_json``), and left for the verifier to judge. When the policy sends a
+rejected local answer back to a local model, the prompt says what the verifier found in it (a
+measured rule breach, a quote that is not in the text), so the retry is not the same question.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class LocalSolverAgent:
         prompt = self.task.prompt(text) + (f"\n\nCompany rules:\n{rules}" if rules else "")
         if state.get("criteria"):  # split reasoning: how to decide, from the cloud, without the data
             prompt += f"\n\nReview criteria:\n{state['criteria']}"
+        if found := _found_in_last_answer(state):  # a second try: what the verifier found (local only)
+            prompt += "\n\nA check of your previous answer found:\n" + "\n".join(f"- {f}" for f in found)
         request = ChatRequest(
             messages=(Message(role="system", content=self.task.system), Message(role="user", content=prompt)),
             max_tokens=self.max_tokens,
@@ -83,6 +87,20 @@ class LocalSolverAgent:
             "confidence": confidence,
             "token_confidence": answer.token_confidence,
         }
+
+
+def _found_in_last_answer(state: RunState) -> list[str]:
+    """The verifier's findings on the previous local answer of this run (a measured rule breach,
+    a quote not in the text), for a local retry; none on a first try or after an accepted answer."""
+    last = state.get("verification")
+    if (
+        not last
+        or last["verdict"] == "accept"
+        or state.get("answer_zone", TrustZone.LOCAL.value) != TrustZone.LOCAL.value
+    ):
+        return []
+    kinds = ("checklist: ", "grounding: ", "consistency: ")
+    return [r.split(": ", 1)[1] if r.startswith("checklist: ") else r for r in last["reasons"] if r.startswith(kinds)]
 
 
 def _key(value: Any) -> str:

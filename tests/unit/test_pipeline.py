@@ -118,6 +118,27 @@ async def test_a_compliant_answer_that_a_rule_check_contradicts_is_reviewed_with
     assert renewal.status == "violation" and renewal.route == "local"
 
 
+async def test_a_local_retry_is_told_what_the_check_measured_and_may_correct_itself() -> None:
+    # Restricted (an IBAN): the policy sends the rejected answer back to the local model, whose
+    # second prompt carries the measurement; a model that then calls it a violation is accepted.
+    contract = CONTRACT.replace("England and Wales", "Sweden") + "\nPayments to DE12345678901234567890.\n"
+    prompts: list[str] = []
+
+    def reply(request: ChatRequest) -> str:
+        prompt = request.messages[-1].content
+        if "governing law clause" not in prompt:
+            return local_reply(request)
+        prompts.append(prompt)
+        told = "A check of your previous answer found:\n- R-15: the governing law is Sweden, not one of" in prompt
+        return judgement("violation", "R-15", "swedish law is not allowed") if told else judgement("compliant")
+
+    report = (await review(clients=fake_clients(reply)).run(contract)).report
+    assert report is not None and report.sensitivity == "restricted"
+    law = by_category(report)["Governing Law"]
+    assert law.status == "violation" and law.rule == "R-15" and law.route == "local" and not law.review
+    assert len(prompts) == 2 and "A check of your previous answer" not in prompts[0]
+
+
 async def test_each_finding_carries_the_local_answers_token_confidence() -> None:
     import math
 

@@ -394,6 +394,19 @@ class RuleCheck:
     limit: float = 0.0
     places: tuple[str, ...] = ()
 
+    @property
+    def text(self) -> str:
+        """The check as written in a checklist ("renewal term at most 1 year")."""
+        if self.op == "no":
+            return f"no {self.measure}"
+        if self.op == "one of":
+            return f"{self.measure} one of {' | '.join(self.places)}"
+        return f"{self.measure} {self.op} {_spoken(self.limit)}"
+
+    def shown(self, values: list[object]) -> list[str]:
+        """Measured ``values`` in words: "2 years", "Sweden", "present"."""
+        return [_spoken(v) if isinstance(v, float) else "present" if v is True else str(v) for v in values]
+
     def breaches(self, text: str) -> list[str]:
         """What in ``text`` breaks this check, in words ("the renewal term is 2 years; R-09 allows at most 1 year")."""
         return self.breaches_of(self.values(text))

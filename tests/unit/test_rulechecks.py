@@ -183,3 +183,28 @@ def test_the_verifier_escalates_a_compliant_answer_that_a_check_contradicts() ->
     assert verify_answer(task, answer("violation"), clause) == {"verdict": "accept", "score": 1.0, "reasons": []}
     within = clause.replace("three (3) years", "one (1) year")
     assert verify_answer(task, answer("compliant"), within)["verdict"] == "accept"
+
+
+def test_the_checks_command_shows_what_each_check_measured(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hybridgraph.cli.main import app
+
+    sample = str(ROOT / "examples" / "contracts" / "supplier-agreement.md")
+    result = CliRunner().invoke(app, ["checks", sample, "--json"])
+    assert result.exit_code == 1  # breaches found
+    rows = {(r["rule"], r["check"]): r for r in map(json.loads, result.output.splitlines())}
+    assert rows[("R-09", "renewal term at most 1 year")]["measured"] == ["2 years"]
+    assert rows[("R-15", "governing law one of Germany | England | New York")]["breaches"]
+    assert rows[("R-13", "cure period at most 60 days")] == {
+        "rule": "R-13",
+        "category": "Termination for Convenience",
+        "check": "cure period at most 60 days",
+        "measured": ["30 days"],
+        "breaches": [],
+    }
+    within = tmp_path / "within.txt"
+    within.write_text("1. Term. This Agreement renews automatically for successive one (1) year terms.\n")
+    assert CliRunner().invoke(app, ["checks", str(within)]).exit_code == 0
+    missing = CliRunner().invoke(app, ["checks", str(tmp_path / "nope.txt")])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output

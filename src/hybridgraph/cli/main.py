@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hybridgraph.cli import ask, audit, bench, knowledge, models, pipelines, policy, redact, runs, trace
+from hybridgraph.cli import ask, audit, bench, checks, knowledge, models, pipelines, policy, redact, runs, trace
 from hybridgraph.errors import HybridGraphError
 
 __all__ = ["DEBUG_ENV", "app", "main"]
@@ -50,6 +50,7 @@ app.command("run")(runs.run_command)
 app.command("runs")(runs.runs_command)
 app.command("validate")(pipelines.validate_command)
 app.command("schema")(pipelines.schema_command)
+app.command("checks")(checks.checks_command)
 app.command("pipelines")(pipelines.pipelines_command)
 app.command("approve")(runs.approve_command)
 app.command("resume")(runs.resume_command)

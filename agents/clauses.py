@@ -30,6 +30,7 @@ from hybridgraph.textinput import check_text
 from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.tools.excerpts import Piece, lexical_scores, semantic_scores
 from hybridgraph.tools.knowledge import ClauseCategory, clause_categories
+from hybridgraph.tools.rulechecks import reads
 from hybridgraph.tools.sparse import StemmedBm25Encoder
 
 __all__ = ["ClauseFinder", "QuoteVerifier", "RedactStep", "quote_location"]
@@ -76,6 +77,13 @@ class FinderConfig(BaseModel):
     )
     also_within: float = Field(
         default=0.9, ge=0.0, le=1.0, description="a further clause is reported when it scores this share of the best"
+    )
+    measure_bonus: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="added to the score of a piece where the category's measure reads a value (a notice period, "
+        "a renewal term, a governing law)",
     )
 
 
@@ -144,7 +152,9 @@ class ClauseFinder(PipelineAgent):
         (``min_score`` if set, else the category's own in hybrid ranking, else the default).
 
         A piece's score is its BM25 score per query word, plus, in hybrid ranking, its mean
-        cosine similarity to the category's phrasings. A category's ``cues`` must appear in it."""
+        cosine similarity to the category's phrasings. A category's ``cues`` must appear in it. Where
+        the category has a ``measure`` that reads a value in the piece, ``measure_bonus`` is added
+        (with ``needs_measure``, a piece where it reads none is dropped)."""
         words = max(1, len(StemmedBm25Encoder().terms(category.query)))
         scored = [
             Piece(p.start, p.end, p.score / words)
@@ -158,6 +168,10 @@ class ClauseFinder(PipelineAgent):
             scored = [p for p in scored if p.score > 0]  # no shared word: never a candidate
         if category.cue is not None:
             scored = [p for p in scored if category.cue.search(text, p.start, p.end)]
+        if category.measure is not None:  # the kind's value is there: "180 days' notice before the end of the term"
+            read = [(p, reads(category.measure, text[p.start : p.end])) for p in scored]
+            bonus = self.config.measure_bonus
+            scored = [Piece(p.start, p.end, p.score + bonus * m) for p, m in read if m or not category.needs_measure]
         floor = self.config.min_score
         if floor is None:
             own = category.min_score if category.min_score is not None else HYBRID_MIN_SCORE

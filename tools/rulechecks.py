@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from hybridgraph.errors import ConfigError
 
-__all__ = ["MEASURES", "RuleCheck", "durations", "parse_checks"]
+__all__ = ["MEASURES", "RuleCheck", "durations", "parse_checks", "reads"]
 
 # -- durations ------------------------------------------------------------------------------
 
@@ -111,11 +111,9 @@ _Q = "'\u2019"  # an apostrophe, straight or curly
 _SPLIT = re.compile(r"(?<=[.;!?])\s+(?=\S)|\n\s*\n")
 _BUYER = r"\b(?:Customer|Client|Buyer|Purchaser|Licensee)\b"
 _SUPPLIER = r"\b(?:Supplier|Vendor|(?:Service\s+)?Provider|Contractor|Seller|Consultant|Licensor)\b"
-_NOTICE_AFTER = re.compile(
-    rf"(?i)^[\s{_Q})]*(?:s\b)?[\s{_Q})]*(?:prior\s+|advance\s+)?(?:written\s+)?"
-    r"(?:notice|prior\b|before\b|in\s+advance|preceding\b)"
-)
-_NOTICE_WORD = re.compile(rf"(?i)^[\s{_Q})]*(?:s\b)?[\s{_Q})]*(?:prior\s+|advance\s+)?(?:written\s+)?notice")
+_AFTER_DURATION = rf"(?i)^[\s{_Q})]*(?:s\b)?[\s{_Q})]*(?:prior\s+|advance\s+)?(?:written\s+)?"  # "days' written ..."
+_NOTICE_AFTER = re.compile(_AFTER_DURATION + r"(?:notice|prior\b|before\b|in\s+advance|preceding\b)")
+_NOTICE_WORD = re.compile(_AFTER_DURATION + "notice")
 _NOTICE_BEFORE = re.compile(r"(?i)\bnotice\b(?:(?!(?<!non-)\brenew|\bterm\b|\bfor\b)[^.;]){0,45}$")
 _NEGATED = re.compile(r"(?i)\b(?:without|no|not|nor|free\s+of|waive[sd]?)\b[^.;]{0,30}$")
 
@@ -372,6 +370,12 @@ MEASURES: dict[str, Measure] = {
         "the supplier may terminate when the company's control changes",
     ),
 }
+
+
+def reads(measure: str, text: str) -> bool:
+    """Does ``measure`` read a value anywhere in ``text``?"""
+    read = MEASURES[measure].read
+    return any(_values(read(s)) for s in _sentences(text))
 
 
 # -- checks -------------------------------------------------------------------------------------

@@ -49,6 +49,34 @@ def test_termination_on_notice_alone_is_for_convenience_and_on_breach_is_not() -
     assert lexical.find(f"{CONTRACT}\n5. Exit. {on_breach}\n", convenience)[0]["status"] == "not_found"
 
 
+def test_a_piece_where_the_categorys_measure_reads_a_value_ranks_higher() -> None:
+    contract = (
+        "1. Renewal. The parties may discuss a renewal of this agreement and its extension in good faith.\n\n"
+        "2. Notice. A renewal of this agreement is stopped by notice at least sixty (60) days before the end of\n"
+        "the term.\n"
+    )
+    notice = ClauseCategory(name="Notice", phrasings=("renewal of this agreement",))
+    plain = finder(ranking="lexical", min_score=0.0, piece_chars=200)
+    assert plain.ranked(contract, notice)[0][0].start == 0  # by words alone, the first wins
+    measured = notice.model_copy(update={"measure": "renewal notice"})
+    ranked = plain.ranked(contract, measured)[0]
+    assert contract[ranked[0].start :].startswith("2. Notice")  # the piece with a notice period
+    unmeasured = plain.ranked(contract, notice)[0]
+    assert ranked[0].score == pytest.approx(unmeasured[1].score + 0.3)  # measure_bonus
+    assert [p.start for p in finder(ranking="lexical", measure_bonus=0.0).ranked(contract, measured)[0]] == [
+        p.start for p in unmeasured
+    ]
+    required = measured.model_copy(update={"needs_measure": True})
+    assert [contract[p.start : p.end].split(".")[0] for p in plain.ranked(contract, required)[0]] == ["2"]
+
+
+def test_an_unknown_measure_in_a_category_is_a_clear_error() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="unknown measure 'renewal notise'; did you mean 'renewal notice'"):
+        ClauseCategory(name="Notice", phrasings=("x",), measure="renewal notise")
+
+
 def test_a_category_may_set_its_own_threshold_and_number_of_clauses() -> None:
     renewal = ClauseCategory(name="Renewal Term", phrasings=("term of this agreement renews",))
     close = finder(ranking="lexical", min_score=0.0, piece_chars=200, also_within=0.0)

@@ -3,11 +3,12 @@ NAME -c NAME``), and the clause categories a contract review looks for (``clause
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hybridgraph.errors import InputError
 from hybridgraph.yamlconfig import load_yaml_model
@@ -47,6 +48,23 @@ class ClauseCategory(BaseModel):
     max_clauses: int | None = Field(
         default=None, ge=1, description="the most clauses reported for it; default: the finder's per_category"
     )
+    measure: str | None = Field(
+        default=None,
+        description="a rule-check measure (tools/rulechecks.py) that reads this kind's value, e.g. 'renewal notice': "
+        "a piece where it reads one ranks higher (the finder's measure_bonus)",
+    )
+    needs_measure: bool = Field(default=False, description="a piece where the measure reads nothing is no candidate")
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, measure: str | None) -> str | None:
+        from hybridgraph.tools.rulechecks import MEASURES
+
+        if measure is not None and measure not in MEASURES:
+            close = difflib.get_close_matches(measure, MEASURES, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ValueError(f"unknown measure '{measure}'; {hint}measures: {', '.join(MEASURES)}")
+        return measure
 
     @property
     def cue(self) -> re.Pattern[str] | None:

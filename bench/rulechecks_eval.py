@@ -132,7 +132,7 @@ def rates(data: Path, checks: list[tuple[str, RuleCheck]]) -> None:
         clauses = ["\n\n".join(ast.literal_eval(c)) for c in cells if c.startswith("[") and c != "[]"]
         measured = sum(bool(check.values(c)) for c in clauses)
         breached = sum(bool(check.breaches(c)) for c in clauses)
-        print(f"| {check.rule} {check.measure} {check.op} ({category}) | {len(clauses)} | {measured} | {breached} |")
+        print(f"| {check.rule} {check.text} ({category}) | {len(clauses)} | {measured} | {breached} |")
 
 
 def main() -> int:
@@ -151,7 +151,7 @@ def main() -> int:
         for name, read in (("shipped", check.values), ("first value (baseline)", naive(check))):
             s = score(check, cases, read)
             print(
-                f"| {rule} {check.measure} {check.op} | {name} | {s.cases} | {s.breaches} | {s.measured} | {s.right} "
+                f"| {rule} {check.text} | {name} | {s.cases} | {s.breaches} | {s.measured} | {s.right} "
                 f"| {s.precision:.3f} | {s.recall:.3f} |"
             )
     rates(ns.data, [(r.category, c) for r in checklist.rules for c in r.checks if c.rule not in CHECKED])

@@ -7,7 +7,8 @@ Checks, each one a reason when it fails:
   a cloud answer (so placeholders match);
 - **consistency**: ``found: false`` comes without a quote, and ``found: true`` with one;
 - **checklist**: the task's rule checks (``Task.checks``, the checklist's ``check:``) measure the
-  text; a breach asks for escalation unless the answer calls the clause a violation;
+  real text (never the pseudonymised one, whatever model answered); a breach asks for escalation
+  unless the answer calls the clause a violation;
 - **unsure**: an answer value the task marks as "not sure" (``Task.unsure``) asks for escalation;
 - **rules** (optional): ``high_risk_needs_human`` sends a valid ``risk: high`` answer to a person;
 - **second opinion** (optional): another local model is asked whether the quote answers the
@@ -53,7 +54,9 @@ class VerifierAgent:
         """Reads ``answer`` and the text its model saw; writes ``verification`` and ``confidence``."""
         local = state.get("answer_zone", TrustZone.LOCAL.value) == TrustZone.LOCAL.value
         source = state.get("document", "") if local else state.get("redacted", "")
-        result = verify_answer(self.task, state.get("answer", ""), source, self.high_risk_needs_human)
+        result = verify_answer(
+            self.task, state.get("answer", ""), source, self.high_risk_needs_human, measured=state.get("document", "")
+        )
         out: dict[str, Any] = {}
         if self.second_opinion is not None and result["verdict"] == Verdict.ACCEPT.value:
             agrees, use = await self._second_opinion(state.get("answer", ""))
@@ -84,8 +87,12 @@ class VerifierAgent:
         return not completion.text.strip().lower().startswith("no"), use_of(completion, NodeName.VERIFY.value)
 
 
-def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: bool = False) -> Verification:
-    """The checks on one answer (see the module docstring)."""
+def verify_answer(
+    task: Task, answer: str, source: str, high_risk_needs_human: bool = False, *, measured: str | None = None
+) -> Verification:
+    """The checks on one answer (see the module docstring). ``measured`` is the text the rule checks
+    read (default ``source``): the real text, also for a cloud answer, whose quotes are checked
+    against the pseudonymised text it saw (a placeholder has no governing law to read)."""
     import jsonschema
 
     passed, reasons = 0, []
@@ -113,7 +120,8 @@ def verify_answer(task: Task, answer: str, source: str, high_risk_needs_human: b
             reasons.append("consistency: 'found' and the quote disagree")
     if task.checks and isinstance(value, dict):
         checks += 1
-        breaches = [breach for check in task.checks for breach in check.breaches(source)]
+        text = source if measured is None else measured
+        breaches = [breach for check in task.checks for breach in check.breaches(text)]
         if not breaches or value.get("status") == "violation":
             passed += 1
         else:

@@ -149,9 +149,9 @@ def main() -> int:
     for rule, (category, column) in CHECKED.items():
         check, cases = checks[rule], load(ns.data, category, column)
         for name, read in (("shipped", check.values), ("first value (baseline)", naive(check))):
-            s = score(check, cases, read)
+            s, shown = score(check, cases, read), check.text.replace("|", "/")
             print(
-                f"| {rule} {check.text} | {name} | {s.cases} | {s.breaches} | {s.measured} | {s.right} "
+                f"| {rule} {shown} | {name} | {s.cases} | {s.breaches} | {s.measured} | {s.right} "
                 f"| {s.precision:.3f} | {s.recall:.3f} |"
             )
     rates(ns.data, [(r.category, c) for r in checklist.rules for c in r.checks if c.rule not in CHECKED])

@@ -26,10 +26,12 @@ from hybridgraph.tools.rulechecks import RuleCheck, parse_checks
 
 __all__ = ["Checklist", "ChecklistRule", "load_checklist"]
 
+#: A numbered line that starts like a rule ("12. R-12 "): it must then be one, or the file is wrong.
+_RULE_LIKE = re.compile(r"(?m)^[ \t]*\d{1,3}\.[ \t]+(?P<id>[A-Z][A-Z0-9]*-\d{1,4})\b")
 _RULE = re.compile(
     r"(?m)^[ \t]*\d{1,3}\.[ \t]+(?P<id>[A-Z][A-Z0-9]*-\d{1,4})[ \t]+(?P<title>[^(\n]+?)[ \t]*"
-    r"\(category:[ \t]*(?P<category>[^,)\n]+),[ \t]*severity:[ \t]*(?P<severity>low|medium|high)"
-    r"(?:,[ \t]*want:[ \t]*(?P<want>entailment|contradiction))?(?:,[ \t]*check:[ \t]*(?P<check>[^)\n]+))?\)\.?[ \t]*"
+    r"\(category:\s*(?P<category>[^,)\n]+),\s*severity:\s*(?P<severity>low|medium|high)"
+    r"(?:,\s*want:\s*(?P<want>entailment|contradiction))?(?:,\s*check:\s*(?P<check>[^)]+))?\)\.?[ \t]*"
     r"(?P<text>[^\n]*(?:\n(?![ \t]*\n|[ \t]*\d{1,3}\.[ \t]|#)[^\n]*)*)"
 )
 
@@ -89,7 +91,17 @@ def _load(path: Path) -> Checklist:
         raise ConfigError(
             f"cannot read the checklist {path}: {type(exc).__name__}", fix="pass a readable Markdown file"
         ) from None
-    rules = tuple(_rule(m, path, text) for m in _RULE.finditer(text))
+    matches = list(_RULE.finditer(text))
+    starts = {m.start() for m in matches}
+    for odd in (m for m in _RULE_LIKE.finditer(text) if m.start() not in starts):
+        raise ConfigError(
+            f"rule {odd['id']} is not in the checklist's form, so it would be left out",
+            fix="write '(category: NAME, severity: low|medium|high[, want: ...][, check: ...]).' after the title, "
+            "in lower case, with no parenthesis inside",
+            path=path,
+            line=text.count("\n", 0, odd.start()) + 1,
+        )
+    rules = tuple(_rule(m, path, text) for m in matches)
     if not rules:
         raise ConfigError(
             f"the checklist {path.name} has no rules",

@@ -53,7 +53,7 @@ _TENS = {
     w: 10 * (i + 2) for i, w in enumerate(re.findall(r"\w+", "twenty thirty forty fifty sixty seventy eighty ninety"))
 }
 _WORD = "|".join([*_SMALL, *_TENS, "hundred"])
-_WORDS = rf"(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*"
+_WORDS = rf"(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD})){{0,4}}"  # bounded: "one hundred and eighty"
 #: "one hundred and eighty (180) days", "90 days", "twelve-month", "two (2) years", "sixty days"
 _DURATION = re.compile(
     rf"(?i)(?:(?:\b{_WORDS}\s*)?\(\s*(?P<paren>\d{{1,4}})\s*\)|\b(?P<digits>\d{{1,4}})|\b(?P<words>{_WORDS}))"
@@ -115,7 +115,8 @@ _AFTER_DURATION = rf"(?i)^[\s{_Q})]*(?:s\b)?[\s{_Q})]*(?:prior\s+|advance\s+)?(?
 _NOTICE_AFTER = re.compile(_AFTER_DURATION + r"(?:notice|prior\b|before\b|in\s+advance|preceding\b)")
 _NOTICE_WORD = re.compile(_AFTER_DURATION + "notice")
 _NOTICE_BEFORE = re.compile(r"(?i)\bnotice\b(?:(?!(?<!non-)\brenew|\bterm\b|\bfor\b)[^.;]){0,45}$")
-_NEGATED = re.compile(r"(?i)\b(?:without|no|not|nor|free\s+of|waive[sd]?)\b[^.;]{0,30}$")
+_NEGATED = re.compile(r"(?i)\b(?:without|no|not|nor|free\s+of|waive[sd]?)\b[^.;]{0,60}$")
+_BEFORE = 80  # characters before a word that its context is looked for in
 
 
 def _sentences(text: str) -> Iterator[str]:
@@ -124,12 +125,16 @@ def _sentences(text: str) -> Iterator[str]:
 
 def _is_notice_period(sentence: str, d: Duration) -> bool:
     """Is ``d`` a period of notice ("90 days' written notice", "notice of at least 60 days")? Not "2 years prior"."""
-    return bool(_NOTICE_WORD.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(sentence[: d.start]))
+    return bool(_NOTICE_WORD.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(_left(sentence, d.start)))
 
 
 def _is_notice(sentence: str, d: Duration) -> bool:
     """Is ``d`` a notice period ("90 days' written notice", "notice of at least 60 days", "30 days before")?"""
-    return bool(_NOTICE_AFTER.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(sentence[: d.start]))
+    return bool(_NOTICE_AFTER.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(_left(sentence, d.start)))
+
+
+def _left(sentence: str, at: int) -> str:
+    return sentence[max(0, at - _BEFORE) : at]
 
 
 def _says(pattern: str, sentence: str) -> bool:
@@ -138,7 +143,7 @@ def _says(pattern: str, sentence: str) -> bool:
 
 def _unnegated(pattern: str, sentence: str) -> bool:
     """Does ``sentence`` say ``pattern``, not after "without", "no" or "not"?"""
-    return any(not _NEGATED.search(sentence[: m.start()]) for m in re.finditer(pattern, sentence, re.IGNORECASE))
+    return any(not _NEGATED.search(_left(sentence, m.start())) for m in re.finditer(pattern, sentence, re.IGNORECASE))
 
 
 # -- the measures -------------------------------------------------------------------------------
@@ -150,16 +155,18 @@ _RECURRING = re.compile(
 
 
 def _renewal_term(s: str) -> list[float]:
-    first = re.search(r"(?i)\brenew|\bextend|\bextension|\bautomatic", s)
+    first = re.search(r"(?i)(?<!unless )\b(?:renew|extend|extension|automatic)", s)
     if first is None:
         return []
-    spans = [
-        d.days
-        for d in durations(s)
-        if d.start > first.start() and not _is_notice(s, d) and not _says(r"initial", s[max(0, d.start - 40) : d.start])
-    ]
+    terms: list[float] = []
+    capped: list[float] = []  # "for up to another ten (10) years": a cap on the total, unless it is all there is
+    for d in durations(s):
+        if d.start <= first.start() or _is_notice(s, d) or _says(r"initial", s[max(0, d.start - 40) : d.start]):
+            continue
+        cap = _says(r"\b(?:total|aggregate|maximum|exceed|up\s+to|in\s+all)\W+(?:\w+\W+){0,2}$", _left(s, d.start))
+        (capped if cap else terms).append(d.days)
     periods = [365.0 if m["year"] else _DAYS["month"] for m in _RECURRING.finditer(s) if m.start() > first.start()]
-    return spans + periods  # "renews from year to year", "continues on a monthly basis"
+    return terms + periods or capped  # "renews from year to year", "continues on a monthly basis"
 
 
 _TERM_END = (
@@ -169,16 +176,24 @@ _TERM_END = (
 
 
 def _renewal_notice(s: str) -> list[float]:
-    return [d.days for d in durations(s) if _is_notice(s, d)] if _says(_TERM_END, s) else []
+    stopping = _says(r"renew|\bextend|\bextension|terminat|\bcancel|not\s+to\s+continue", s)  # not a price notice
+    return [d.days for d in durations(s) if _is_notice(s, d)] if stopping and _says(_TERM_END, s) else []
 
 
 def _initial_term(s: str) -> list[float]:
     return [d.days for d in durations(s) if _says(r"\binitial\b", s[max(0, d.start - 40) : d.start])]
 
 
+_MAY_END = r"[^.;]{0,30}\b(?:may|shall\s+be\s+entitled\s+to|has\s+the\s+right\s+to|can)\s+terminat"
+
+
 def _convenience_notice(s: str) -> list[float]:
     if not (_says(r"\bterminat", s) and _says(r"convenience|without\s+cause|for\s+any\s+reason|for\s+no\s+reason", s)):
         return []
+    if _says(_SUPPLIER + _MAY_END, s) and not _says(
+        rf"(?:{_BUYER}|\b(?:either|each|both)\s+part(?:y|ies)){_MAY_END}", s
+    ):
+        return []  # the supplier's own right (R-12), not the company's
     return [d.days for d in durations(s) if _is_notice_period(s, d)]
 
 
@@ -191,16 +206,20 @@ def _cure_period(s: str) -> list[float]:
 def _cap_period(s: str) -> list[float]:
     if not (_says(r"liabilit", s) and _says(r"exceed|limited\s+to|\bcap|greater\s+than|more\s+than", s)):
         return []
+    if _says(rf"{_BUYER}[{_Q}]?s?\s+(?:[^.;]{{0,30}}\s)?liabilit", s) and not _says(
+        rf"(?:{_SUPPLIER}|\b(?:either|each|neither)\s+party)[{_Q}]?s?\s+(?:[^.;]{{0,30}}\s)?liabilit", s
+    ):
+        return []  # the company's own cap (R-02)
     fees = re.search(r"(?i)\b(?:fees|charges|amounts|sums|price)\b[^.;]{0,40}\b(?:paid|payable)\b", s)
-    return [d.days for d in durations(s) if fees and d.start > fees.start()]
+    return [d.days for d in durations(s) if fees and 0 <= d.start - fees.end() <= 60][:1]  # the cap's period
 
 
 def _audit_notice(s: str) -> list[float]:
-    return [d.days for d in durations(s) if _says(r"\baudit|\binspect", s) and _is_notice_period(s, d)]
+    return [d.days for d in durations(s) if _is_notice_period(s, d)] if _says(r"\baudit|\binspect", s) else []
 
 
 _ONCE = re.compile(
-    r"(?i)\b(?:no|not)\s+more\s+(?:often\s+)?than\s+once\s+(?:in\s+any\s+|in\s+each\s+|per\s+|every\s+|each\s+|a\s+"
+    r"(?i)\b(?:no|not)\s+(?:be\s+\w+\s+)?more\s+(?:often\s+)?than\s+once\s+(?:in\s+any\s+|in\s+each\s+|per\s+|every\s+|each\s+|a\s+"
     r"|during\s+any\s+|within\s+any\s+)?(?P<span>[^.;,]{0,30})"
 )
 
@@ -233,38 +252,47 @@ _NAME = rf"(?P<name>[A-Z][\w.{_Q}-]*(?:\s+(?:and\s+|of\s+)?[A-Z][\w.{_Q}-]*)*)"
 _REGION = r"(?i:State|Commonwealth|Province|Federal\s+Republic|Republic|Kingdom|Canton)\s+(?i:of)\s+"
 _LAW_OF = re.compile(rf"\b(?i:laws?\s+(?:in\s+force\s+in|in|of)\s+(?:the\s+)?)(?:{_REGION})?{_NAME}")
 _REGION_OF = re.compile(rf"\b{_REGION}{_NAME}")  # "the laws, other than ..., of the State of Florida"
-_ADJ_LAW = re.compile(
-    r"\b(?i:by|under|to|with)\s+(?:the\s+)?(?P<name>[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?)\s+(?i:laws?)\b"
-)
+_ADJ = r"(?P<name>[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?)\s+(?i:laws?)\b"  # "English law", "New York law"
+_ADJ_LAW = re.compile(rf"\b(?i:by|under|to|with)\s+(?:the\s+)?{_ADJ}")
+_ADJ_APPLIES = re.compile(rf"\b{_ADJ}\s+(?i:applies|shall\s+apply|governs|shall\s+govern)")  # "Swedish law applies"
 #: Words that end a name in capitals ("THE STATE OF DELAWARE APPLICABLE TO CONTRACTS").
 _NOT_NAME = set(
     re.findall(
         r"\w+",
         "applicable applied and as except excluding for govern governed hereof including in notwithstanding of other "
-        "regardless that the thereof to usa which without",
+        "regardless that the thereof to usa which without customer client buyer purchaser licensee supplier vendor "
+        "provider contractor seller consultant licensor",
     )
 )
 _FOREIGN = re.compile(r"(?i)^united\s+states(?:\s+of\s+america)?$")
 
 
 def _governing_law(s: str) -> list[str]:
-    if not (_says(r"\blaws?\b", s) and _says(r"govern|constru|interpret|enforc|control|appl(?:y|ies)|accordance", s)):
+    if not (
+        _says(r"\blaws?\b", s)
+        and _says(r"govern|constru|interpret|enforc|control|appl(?:y|ies)|accordance|subject\s+to", s)
+    ):
         return []
-    names = [_place(m["name"]) for m in _LAW_OF.finditer(s)] or [_place(m["name"]) for m in _ADJ_LAW.finditer(s)]
-    names = [n for n in names if n] or [_place(m["name"]) for m in _REGION_OF.finditer(s)]
-    names = [n for n in names if n]
-    if len(names) > 1 and _FOREIGN.match(names[0]):  # "the laws of the United States and the State of Florida"
-        names = names[1:]
+    found = sorted(  # the first named
+        [*_LAW_OF.finditer(s), *_ADJ_LAW.finditer(s), *_ADJ_APPLIES.finditer(s)], key=lambda m: m.start("name")
+    )
+    names = [n for n in (_place(m["name"]) for m in found) if n]
+    regions = [n for n in (_place(m["name"]) for m in _REGION_OF.finditer(s)) if n]
+    if not names or _FOREIGN.match(names[0]):  # "the laws of the United States (of America) and the State of Florida"
+        names = [n for n in regions if not _FOREIGN.match(n)] + names
     return names[:1]
 
 
 def _place(name: str) -> str:
     words, stop = [], _NOT_NAME if name.isupper() else _NOT_NAME - {"and", "of"}  # "England and Wales"
     for word in name.split():
-        if word.lower().strip(".") in stop or word.lower() == "u.s.a.":
+        bare = re.sub(rf"[{_Q}]s?$", "", word.lower().strip("."))  # "Customer's country": a party, not a place
+        if bare in stop or word.lower() == "u.s.a.":
             break
         words.append(word)
     place = " ".join(words).rstrip(f".,-{_Q}")
+    if place.lower() in ("state", "commonwealth", "province", "republic", "kingdom", "canton"):
+        return ""  # "the State of <LOCATION_1>": the place was pseudonymised
     if place.isupper() and len(place) > 3:
         place = place.title()
     return _DEMONYMS.get(place.lower(), place)
@@ -272,25 +300,29 @@ def _place(name: str) -> str:
 
 def _termination_fee(s: str) -> bool:
     return _says(r"\bterminat|\bcancel", s) and _unnegated(
-        r"termination\s+(?:fee|charge|payment)|early\s+termination|cancellation\s+(?:fee|charge)|break\s+fee|"
+        r"termination\s+(?:fee|charge|payment)|early\s+termination\s+(?:fee|charge|payment|penalt)|"
+        r"cancellation\s+(?:fee|charge)|break\s+fee|"
         r"exit\s+fee|penalt(?:y|ies)",
         s,
     )
 
 
+_UNLIMITED = r"\b(?:unlimited|uncapped|not\s+be\s+(?:limited|capped)|without\s+(?:any\s+)?(?:limit|cap)\b|no\s+limit\b)"
+_WHOSE = rf"(?:{_BUYER}|\b(?:either|each)\s+party)[{_Q}]?s?\s+(?:[^.;]{{0,30}}\s)?liabilit"
+
+
 def _unlimited_buyer_liability(s: str) -> bool:
-    buyer = _says(rf"(?:{_BUYER}|\b(?:either|each)\s+party)[{_Q}]?s?\s+(?:[^.;]{{0,30}}\s)?liabilit", s)
-    unlimited = _says(
-        r"\b(?:unlimited|uncapped|not\s+be\s+(?:limited|capped)|without\s+(?:any\s+)?(?:limit|cap)\b|no\s+limit\b)|"
-        r"\bnothing\b[^.;]{0,40}\blimits?\b",
-        s,
-    )
-    return buyer and unlimited and not _says(r"\bfraud|\bdeath\b|personal\s+injury", s)
+    near = rf"{_WHOSE}(?:(?!{_SUPPLIER})[^.;]){{0,80}}{_UNLIMITED}"  # no supplier's liability in between
+    nothing = rf"\bnothing\b[^.;]{{0,40}}\blimits?\b[^.;]{{0,10}}{_WHOSE}"
+    return (_says(near, s) or _says(nothing, s)) and not _says(r"\bfraud|\bdeath\b|personal\s+injury", s)
 
 
 def _buyer_pays_damages(s: str) -> bool:
-    owed = _unnegated(r"liquidated\s+damages|termination\s+fee|early\s+termination\s+(?:fee|charge)|penalt", s)
-    return owed and _says(rf"{_BUYER}\s+(?:shall|will|must|agrees\s+to|is\s+required\s+to)\s+pay", s)
+    damages = r"liquidated\s+damages|termination\s+fee|early\s+termination\s+(?:fee|charge)|penalt"
+    pays = (
+        rf"{_BUYER}\s+(?:shall|will|must|agrees\s+to|is\s+required\s+to)\s+pay(?:(?!{_SUPPLIER}\s+shall)[^.;]){{0,60}}"
+    )
+    return _unnegated(damages, s) and _says(rf"{pays}(?:{damages})", s)
 
 
 _EXCEPTIONS = r"affiliate|merger|successor|reorgani[sz]|sale\s+of\s+(?:all|substantially)|change\s+of\s+control"
@@ -310,7 +342,7 @@ def _buyer_assignment_needs_consent(s: str) -> bool:
 def _free_supplier_assignment(s: str) -> bool:
     return _says(
         rf"{_SUPPLIER}[^.;]{{0,20}}\b(?:may|shall\s+be\s+entitled\s+to|can|is\s+free\s+to)\s+(?:freely\s+)?assign\b"
-        r"[^.;]{0,80}\bwithout\b[^.;]{0,30}\bconsent",
+        r"(?:(?!\bnot\b)[^.;]){0,80}\bwithout\b[^.;]{0,30}\bconsent",
         s,
     )
 
@@ -321,7 +353,11 @@ _CHANGE = r"change\s+(?:of|in)\s+(?:the\s+)?control"
 def _supplier_exit_on_buyer_change_of_control(s: str) -> bool:
     return (
         _says(_CHANGE, s)
-        and _says(rf"{_BUYER}[^.;]{{0,40}}{_CHANGE}|control\s+of\s+(?:the\s+)?{_BUYER}", s)
+        and _says(
+            rf"{_BUYER}\s+(?:undergoes|experiences|is\s+subject\s+to|suffers|effects)[^.;]{{0,20}}{_CHANGE}"
+            rf"|{_CHANGE}\s+(?:of|in|over)\s+(?:the\s+)?{_BUYER}",
+            s,
+        )
         and _says(rf"{_SUPPLIER}[^.;]{{0,20}}\b(?:may|shall\s+be\s+entitled\s+to|has\s+the\s+right\s+to)\s+terminat", s)
     )
 
@@ -397,10 +433,13 @@ class RuleCheck:
     op: str
     limit: float = 0.0
     places: tuple[str, ...] = ()
+    written: str = ""  # as the checklist has it
 
     @property
     def text(self) -> str:
         """The check as written in a checklist ("renewal term at most 1 year")."""
+        if self.written:
+            return self.written
         if self.op == "no":
             return f"no {self.measure}"
         if self.op == "one of":
@@ -451,6 +490,9 @@ def parse_checks(rule: str, text: str) -> tuple[RuleCheck, ...]:
 
 
 def _parse_one(rule: str, text: str) -> RuleCheck:
+    text = " ".join(text.split())
+    if "(" in text or ")" in text:
+        raise ConfigError(f"rule {rule}: a check cannot hold parentheses ('{text}')", fix="leave them out")
     form = _BOUND.match(text) or _ONE_OF.match(text) or _ABSENT.match(text)
     if form is None:
         raise ConfigError(
@@ -468,14 +510,16 @@ def _parse_one(rule: str, text: str) -> RuleCheck:
         if kind != "duration":
             raise ConfigError(f"rule {rule}: '{measure}' is not a duration", fix=f"write 'no {measure}'")
         unit = form["unit"].lower().rstrip("s")
-        return RuleCheck(rule, measure, f"at {form['side'].lower()}", limit=float(form["n"]) * _DAYS[unit])
+        return RuleCheck(rule, measure, f"at {form['side'].lower()}", float(form["n"]) * _DAYS[unit], written=text)
     if form.re is _ONE_OF:
         if kind != "place":
             raise ConfigError(f"rule {rule}: '{measure}' is not a place", fix="use 'one of' with 'governing law'")
         places = tuple(p.strip() for p in form["values"].split("|") if p.strip())
-        return RuleCheck(rule, measure, "one of", places=places)
+        if not places:
+            raise ConfigError(f"rule {rule}: '{text}' names no place", fix="write 'one of Germany | England'")
+        return RuleCheck(rule, measure, "one of", places=places, written=text)
     if kind != "presence":
         raise ConfigError(
             f"rule {rule}: '{measure}' is measured, not present or absent", fix=f"write '{measure} at most ...'"
         )
-    return RuleCheck(rule, measure, "no")
+    return RuleCheck(rule, measure, "no", written=text)

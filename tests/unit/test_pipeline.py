@@ -118,6 +118,26 @@ async def test_a_compliant_answer_that_a_rule_check_contradicts_is_reviewed_with
     assert renewal.status == "violation" and renewal.route == "local"
 
 
+async def test_a_cloud_answer_cannot_overrule_a_measured_breach_it_could_not_see() -> None:
+    # The cloud sees "laws of <LOCATION_1>" and calls the clause compliant; the check measures the
+    # real text, so the clause still ends with a person, and the cloud never saw the place.
+    class Places(Names):
+        def detect(self, text: str) -> list[PiiFinding]:
+            places = [PiiFinding(m.start(), m.end(), "LOCATION", 0.9) for m in re.finditer(r"Sweden|Stockholm", text)]
+            return super().detect(text) + places
+
+    contract = CONTRACT.replace("England and Wales", "Sweden").replace("London", "Stockholm")
+    clients = fake_clients(local_reply, lambda request: judgement("compliant"), scanner=Places().detect)
+    result = await review(clients=clients, redactor=RedactorAgent(detector=Places())).run(contract)
+    law = by_category(result.report)["Governing Law"]  # type: ignore[arg-type]
+    assert law.status == "needs_review" and law.rule == "R-15"
+    assert (
+        law.explanation.startswith("R-15: the governing law is Sweden") and "from the public model" in law.explanation
+    )
+    sent = [m.content for call in clients[1].layer(type(clients[1].inner)).calls for m in call.messages]  # type: ignore[attr-defined]
+    assert sent and not any("Sweden" in text for text in sent)
+
+
 async def test_a_local_retry_is_told_what_the_check_measured_and_may_correct_itself() -> None:
     # Restricted (an IBAN): the policy sends the rejected answer back to the local model, whose
     # second prompt carries the measurement; a model that then calls it a violation is accepted.

@@ -100,6 +100,96 @@ def test_each_measure_reads_its_wording(measure: str, text: str, values: object)
     assert MEASURES[measure].read(text) == values
 
 
+SHIPPED = load_checklist("builtin:procurement-checklist")
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "breached"),
+    [
+        (
+            "R-11",
+            "Customer may terminate for convenience on 30 days' notice without payment of any fee or penalty.",
+            False,
+        ),
+        ("R-11", "Customer may terminate for convenience without liability, termination charge or penalty.", False),
+        (
+            "R-11",
+            "On early termination, Supplier shall refund prepaid Fees. Customer may terminate for convenience.",
+            False,
+        ),
+        (
+            "R-11",
+            "Customer may terminate for convenience on thirty (30) days' notice. Supplier may terminate for "
+            "convenience on one hundred eighty (180) days' notice.",
+            False,  # the supplier's own notice is R-12's
+        ),
+        (
+            "R-01",
+            "Supplier's liability shall not exceed the fees paid in the 12 months, and claims expire in 6 months.",
+            False,
+        ),
+        (
+            "R-01",
+            "Customer's aggregate liability shall not exceed the fees paid in the three (3) months before.",
+            False,
+        ),
+        ("R-01", "Supplier's aggregate liability shall not exceed the fees paid in the three (3) months before.", True),
+        (
+            "R-04",
+            "Customer's liability shall be limited to the Fees, and Supplier's liability shall be uncapped.",
+            False,
+        ),
+        (
+            "R-06",
+            "Supplier shall pay liquidated damages of 1% per day, and Customer shall pay the remaining Fees.",
+            False,
+        ),
+        ("R-06", "Customer shall pay Supplier liquidated damages equal to three months' fees.", True),
+        ("R-17", "Supplier may assign its right to payment, but may not assign this Agreement without consent.", False),
+        (
+            "R-20",
+            "Customer may terminate on a change of control of Supplier, and Supplier may terminate on non-payment.",
+            False,
+        ),
+        ("R-20", "Upon a change of control of Customer, Supplier may terminate this Agreement.", True),
+        (
+            "R-09",
+            "It renews for successive one (1) year periods, but the total term shall not exceed five (5) years.",
+            False,
+        ),
+        ("R-09", "Unless extended by the parties, this Agreement shall remain in force for three (3) years.", False),
+        ("R-10", "Supplier shall give notice of a price increase at least 120 days before the end of the term.", False),
+        (
+            "R-15",
+            "This Agreement is governed by the laws of the United States of America and the State of New York.",
+            False,
+        ),
+        (
+            "R-15",
+            "This Agreement is governed by New York law, subject to the export control laws of the United States.",
+            False,
+        ),
+        ("R-15", "The laws of the Customer's country of residence shall apply to this Agreement.", False),
+        ("R-15", "This Agreement is governed by the laws of the State of <LOCATION_1>.", False),
+        ("R-15", "Swedish law applies to this Agreement.", True),
+        ("R-15", "This Agreement is governed by the laws of the People's Republic of China.", True),
+    ],
+)
+def test_the_shipped_checks_on_wording_that_misled_earlier_versions(rule: str, text: str, breached: bool) -> None:
+    checks = [c for r in SHIPPED.rules for c in r.checks if c.rule == rule]
+    assert any(c.breaches(text) for c in checks) is breached
+
+
+def test_measures_take_linear_time_on_long_or_unpunctuated_text() -> None:
+    import time
+
+    started = time.perf_counter()
+    durations("one " * 20_000)  # number words with no unit: no backtracking over the run
+    for measure in MEASURES.values():
+        measure.read("renew 30 days " * 10_000)  # 140 kB without a sentence end
+    assert time.perf_counter() - started < 10  # about 0.4 s here; quadratic patterns took minutes
+
+
 def test_a_check_reports_the_measured_value_and_the_limit() -> None:
     (renewal,) = parse_checks("R-09", "renewal term at most 1 year")
     clause = "It renews for successive terms of two (2) years. Either party may end it on 90 days' notice."
@@ -129,6 +219,8 @@ def test_a_check_reports_the_measured_value_and_the_limit() -> None:
         ("governing law at most 1 year", "'governing law' is not a duration", "no governing law"),
         ("termination fee one of A | B", "'termination fee' is not a place", "one of"),
         ("no renewal term", "'renewal term' is measured", "renewal term at most"),
+        ("governing law one of England (and Wales)", "a check cannot hold parentheses", "leave them out"),
+        ("governing law one of |", "names no place", "one of Germany"),
     ],
 )
 def test_a_bad_check_is_a_clear_error(text: str, message: str, fix: str) -> None:
@@ -153,6 +245,21 @@ def test_a_bad_check_in_a_checklist_names_the_file_and_line(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as caught:
         validate_yaml_text(pipeline.read_text(), PipelineSpec, source=pipeline, context={"base": tmp_path})
     assert "review.yaml:2:12" in caught.value.message and "rules.md:5: rule R-02" in caught.value.message
+
+
+def test_a_rule_line_the_checklist_cannot_read_is_an_error_and_a_wrapped_one_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "rules.md"
+    wrapped = (
+        "1. R-01 Law (category: Governing Law, severity: high,\n   check: governing law one of Spain). Spanish law.\n"
+    )
+    path.write_text(wrapped, encoding="utf-8")
+    (rule,) = load_checklist(str(path)).rules
+    assert rule.checks[0].text == "governing law one of Spain" and rule.text == "Spanish law."
+    other = tmp_path / "other.md"
+    other.write_text(wrapped + "\n2. R-02 Law (category: Governing Law, severity: high, Check: x). Typo.\n")
+    with pytest.raises(ConfigError, match=r"other\.md:4: rule R-02 is not in the checklist's form"):
+        load_checklist(str(other))
+    assert parse_checks("R-01", "liability cap period at least 12 months")[0].text.endswith("12 months")  # as written
 
 
 def test_the_shipped_checklist_finds_the_sample_contracts_planted_breaches() -> None:

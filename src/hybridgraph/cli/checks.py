@@ -49,10 +49,9 @@ def checks_command(
     else:
         table = Table("rule", "check", "measured", "result")
         for row in rows:
-            result = (
-                "[red]" + "; ".join(b.split(": ", 1)[1] for b in row["breaches"]) + "[/]" if row["breaches"] else "ok"
-            )
-            table.add_row(row["rule"], row["check"], escape(", ".join(row["measured"])) or "—", result)
+            broken = escape("; ".join(b.split(": ", 1)[1] for b in row["breaches"]))
+            result = f"[red]{broken}[/]" if broken else "ok"
+            table.add_row(escape(row["rule"]), escape(row["check"]), escape(", ".join(row["measured"])) or "—", result)
         console = Console()
         console.print(table)
         if not rows:

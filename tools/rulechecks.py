@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from hybridgraph.errors import ConfigError
 
-__all__ = ["MEASURES", "RuleCheck", "durations", "parse_checks", "reads"]
+__all__ = ["MEASURES", "RuleCheck", "durations", "parse_checks", "read_all", "reads"]
 
 # -- durations ------------------------------------------------------------------------------
 
@@ -408,10 +408,16 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+def read_all(measure: str, text: str) -> list[object]:
+    """What ``measure`` reads in ``text``, sentence by sentence: durations in days, places, or
+    ``True`` for a presence."""
+    read = MEASURES[measure].read
+    return [v for s in _sentences(text) for v in _values(read(s))]
+
+
 def reads(measure: str, text: str) -> bool:
     """Does ``measure`` read a value anywhere in ``text``?"""
-    read = MEASURES[measure].read
-    return any(_values(read(s)) for s in _sentences(text))
+    return bool(read_all(measure, text))
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -455,9 +461,8 @@ class RuleCheck:
         return self.breaches_of(self.values(text))
 
     def values(self, text: str) -> list[object]:
-        """What the measure reads in ``text``: durations in days, places, or ``True`` for a presence."""
-        read = MEASURES[self.measure].read
-        return [v for s in _sentences(text) for v in _values(read(s))]
+        """What the measure reads in ``text`` (``read_all``)."""
+        return read_all(self.measure, text)
 
     def breaches_of(self, values: list[object]) -> list[str]:
         """The breaches among measured ``values``, in words."""

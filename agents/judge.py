@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.agents.base import PipelineAgent
 from hybridgraph.agents.tasks import Task, judge_task, statement_task
+from hybridgraph.agents.verifier import measured_breaches
 from hybridgraph.errors import ConfigError
 from hybridgraph.state import Finding, ModelUse, RunState
 from hybridgraph.tools.checklist import ChecklistRule
@@ -226,8 +227,7 @@ class ClauseJudge(PipelineAgent):
 
 def _measured(result: dict[str, Any]) -> list[str]:
     """The checklist checks the clause breaks, as the verifier gave them ("R-09: the renewal term is ...")."""
-    reasons = (result.get("verification") or {}).get("reasons", [])
-    return [r.removeprefix("checklist: ") for r in reasons if r.startswith("checklist: ")]
+    return measured_breaches((result.get("verification") or {}).get("reasons", []))
 
 
 def _parse(answer: Any, key: str) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableConfig
 
 from hybridgraph.agents.asking import ask_json
 from hybridgraph.agents.tasks import Task
+from hybridgraph.agents.verifier import measured_breaches
 from hybridgraph.errors import ConfigError
 from hybridgraph.models.base import ChatRequest, Message, ModelClient
 from hybridgraph.state import NodeName, RunState
@@ -99,8 +100,8 @@ def _found_in_last_answer(state: RunState) -> list[str]:
         or state.get("answer_zone", TrustZone.LOCAL.value) != TrustZone.LOCAL.value
     ):
         return []
-    kinds = ("checklist: ", "grounding: ", "consistency: ")
-    return [r.split(": ", 1)[1] if r.startswith("checklist: ") else r for r in last["reasons"] if r.startswith(kinds)]
+    located = [r for r in last["reasons"] if r.startswith(("grounding: ", "consistency: "))]
+    return measured_breaches(last["reasons"]) + located
 
 
 def _key(value: Any) -> str:

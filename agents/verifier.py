@@ -34,7 +34,10 @@ from hybridgraph.policies.spec import Verdict
 from hybridgraph.state import ModelUse, NodeName, RunState, Verification
 from hybridgraph.zones import TrustZone
 
-__all__ = ["VerifierAgent", "verify_answer"]
+__all__ = ["VerifierAgent", "measured_breaches", "verify_answer"]
+
+#: How a checklist reason starts ("checklist: R-09: the renewal term is 2 years; ...").
+_CHECKLIST = "checklist: "
 
 
 class VerifierAgent:
@@ -125,7 +128,7 @@ def verify_answer(
         if not breaches or value.get("status") == "violation":
             passed += 1
         else:
-            reasons += [f"checklist: {breach}" for breach in breaches]
+            reasons += [_CHECKLIST + breach for breach in breaches]
     verdict = Verdict.ACCEPT if passed == checks else Verdict.ESCALATE
     unsure = [f"{k}: {v}" for k, v in task.unsure if isinstance(value, dict) and value.get(k) == v]
     if verdict is Verdict.ACCEPT and unsure:
@@ -133,6 +136,11 @@ def verify_answer(
     if verdict is Verdict.ACCEPT and high_risk_needs_human and isinstance(value, dict) and value.get("risk") == "high":
         verdict, reasons = Verdict.NEEDS_HUMAN, ["rules: a high-risk finding needs a person's review"]
     return Verification(verdict=verdict.value, score=passed / checks, reasons=reasons)
+
+
+def measured_breaches(reasons: list[str]) -> list[str]:
+    """The rule-check breaches among a verification's ``reasons`` ("R-09: the renewal term is ...")."""
+    return [r.removeprefix(_CHECKLIST) for r in reasons if r.startswith(_CHECKLIST)]
 
 
 def _normal(text: str) -> str:

@@ -130,8 +130,8 @@ def rates(data: Path, checks: list[tuple[str, RuleCheck]]) -> None:
     for category, check in checks:
         cells = [row.get(category, "").strip() for row in rows]
         clauses = ["\n\n".join(ast.literal_eval(c)) for c in cells if c.startswith("[") and c != "[]"]
-        measured = sum(bool(check.values(c)) for c in clauses)
-        breached = sum(bool(check.breaches(c)) for c in clauses)
+        values = [check.values(c) for c in clauses]
+        measured, breached = sum(map(bool, values)), sum(bool(check.breaches_of(v)) for v in values)
         print(f"| {check.rule} {check.text} ({category}) | {len(clauses)} | {measured} | {breached} |")
 
 

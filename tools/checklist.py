@@ -99,7 +99,7 @@ def _load(path: Path) -> Checklist:
             fix="write '(category: NAME, severity: low|medium|high[, want: ...][, check: ...]).' after the title, "
             "in lower case, with no parenthesis inside",
             path=path,
-            line=text.count("\n", 0, odd.start()) + 1,
+            line=_line(text, odd.start()),
         )
     rules = tuple(_rule(m, path, text) for m in matches)
     if not rules:
@@ -110,11 +110,14 @@ def _load(path: Path) -> Checklist:
     return Checklist(str(path), rules)
 
 
+def _line(text: str, at: int) -> int:
+    return text.count("\n", 0, at) + 1
+
+
 def _rule(m: re.Match[str], path: Path, text: str) -> ChecklistRule:
     try:
         checks = parse_checks(m["id"], m["check"] or "")
     except ConfigError as exc:  # where: file and line
-        line = text.count("\n", 0, m.start()) + 1
-        raise ConfigError(exc.message, fix=exc.fix, path=path, line=line) from None
+        raise ConfigError(exc.message, fix=exc.fix, path=path, line=_line(text, m.start())) from None
     words, want = " ".join(m["text"].split()), m["want"] or ""
     return ChecklistRule(m["id"], m["title"].strip(), m["category"].strip(), m["severity"], words, want, checks)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from hybridgraph.errors import ConfigError
 
-__all__ = ["MEASURES", "RuleCheck", "durations", "parse_checks", "read_all", "reads"]
+__all__ = ["MEASURES", "RuleCheck", "durations", "measures_hint", "parse_checks", "read_all", "reads"]
 
 # -- durations ------------------------------------------------------------------------------
 
@@ -123,14 +123,14 @@ def _sentences(text: str) -> Iterator[str]:
     yield from (s for s in _SPLIT.split(text) if s.strip())
 
 
-def _is_notice_period(sentence: str, d: Duration) -> bool:
-    """Is ``d`` a period of notice ("90 days' written notice", "notice of at least 60 days")? Not "2 years prior"."""
-    return bool(_NOTICE_WORD.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(_left(sentence, d.start)))
-
-
-def _is_notice(sentence: str, d: Duration) -> bool:
+def _is_notice(sentence: str, d: Duration, after: re.Pattern[str] = _NOTICE_AFTER) -> bool:
     """Is ``d`` a notice period ("90 days' written notice", "notice of at least 60 days", "30 days before")?"""
-    return bool(_NOTICE_AFTER.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(_left(sentence, d.start)))
+    return bool(after.match(sentence[d.end : d.end + 40]) or _NOTICE_BEFORE.search(_left(sentence, d.start)))
+
+
+def _is_notice_period(sentence: str, d: Duration) -> bool:
+    """Is ``d`` a period of notice, the word "notice" itself ("90 days' notice"; not "2 years prior")?"""
+    return _is_notice(sentence, d, _NOTICE_WORD)
 
 
 def _left(sentence: str, at: int) -> str:
@@ -408,6 +408,12 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+def measures_hint(name: str) -> str:
+    """For an unknown measure ``name``: the one probably meant, and all of them."""
+    close = difflib.get_close_matches(name, MEASURES, n=1)
+    return (f"did you mean '{close[0]}'? " if close else "") + f"measures: {', '.join(MEASURES)}"
+
+
 def read_all(measure: str, text: str) -> list[object]:
     """What ``measure`` reads in ``text``, sentence by sentence: durations in days, places, or
     ``True`` for a presence."""
@@ -439,18 +445,7 @@ class RuleCheck:
     op: str
     limit: float = 0.0
     places: tuple[str, ...] = ()
-    written: str = ""  # as the checklist has it
-
-    @property
-    def text(self) -> str:
-        """The check as written in a checklist ("renewal term at most 1 year")."""
-        if self.written:
-            return self.written
-        if self.op == "no":
-            return f"no {self.measure}"
-        if self.op == "one of":
-            return f"{self.measure} one of {' | '.join(self.places)}"
-        return f"{self.measure} {self.op} {_spoken(self.limit)}"
+    text: str = ""  # the check as the checklist has it ("renewal term at most 12 months")
 
     def shown(self, values: list[object]) -> list[str]:
         """Measured ``values`` in words: "2 years", "Sweden", "present"."""
@@ -507,24 +502,22 @@ def _parse_one(rule: str, text: str) -> RuleCheck:
         )
     measure = " ".join(form["measure"].lower().split())
     if measure not in MEASURES:
-        close = difflib.get_close_matches(measure, MEASURES, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ConfigError(f"rule {rule}: unknown measure '{measure}'", fix=f"{hint}measures: {', '.join(MEASURES)}")
+        raise ConfigError(f"rule {rule}: unknown measure '{measure}'", fix=measures_hint(measure))
     kind = MEASURES[measure].kind
     if form.re is _BOUND:
         if kind != "duration":
             raise ConfigError(f"rule {rule}: '{measure}' is not a duration", fix=f"write 'no {measure}'")
         unit = form["unit"].lower().rstrip("s")
-        return RuleCheck(rule, measure, f"at {form['side'].lower()}", float(form["n"]) * _DAYS[unit], written=text)
+        return RuleCheck(rule, measure, f"at {form['side'].lower()}", float(form["n"]) * _DAYS[unit], text=text)
     if form.re is _ONE_OF:
         if kind != "place":
             raise ConfigError(f"rule {rule}: '{measure}' is not a place", fix="use 'one of' with 'governing law'")
         places = tuple(p.strip() for p in form["values"].split("|") if p.strip())
         if not places:
             raise ConfigError(f"rule {rule}: '{text}' names no place", fix="write 'one of Germany | England'")
-        return RuleCheck(rule, measure, "one of", places=places, written=text)
+        return RuleCheck(rule, measure, "one of", places=places, text=text)
     if kind != "presence":
         raise ConfigError(
             f"rule {rule}: '{measure}' is measured, not present or absent", fix=f"write '{measure} at most ...'"
         )
-    return RuleCheck(rule, measure, "no", written=text)
+    return RuleCheck(rule, measure, "no", text=text)

@@ -3,7 +3,6 @@ NAME -c NAME``), and the clause categories a contract review looks for (``clause
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from pathlib import Path
@@ -58,12 +57,10 @@ class ClauseCategory(BaseModel):
     @field_validator("measure")
     @classmethod
     def _known_measure(cls, measure: str | None) -> str | None:
-        from hybridgraph.tools.rulechecks import MEASURES
+        from hybridgraph.tools.rulechecks import MEASURES, measures_hint
 
         if measure is not None and measure not in MEASURES:
-            close = difflib.get_close_matches(measure, MEASURES, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ValueError(f"unknown measure '{measure}'; {hint}measures: {', '.join(MEASURES)}")
+            raise ValueError(f"unknown measure '{measure}'; {measures_hint(measure)}")
         return measure
 
     @property

@@ -2,7 +2,7 @@
 
 hybridgraph goes the product's way: ``Ingestor`` (load, chunk, detect PII, classify, join,
 embed, BM25) into a Qdrant store in local mode, then ``Searcher`` with each category's query
-(``clause-categories.yaml``: its phrasings as one query, see ``hybridgraph.tools.retrieval``),
+(``clause-categories.yaml``: its phrasings and cues, ``Need.category``, see ``hybridgraph.tools.retrieval``),
 filtered to the contract, in dense, lexical and hybrid modes. The naive baseline, in the same
 run: 1,000-character chunks overlapping by 200, dense all-MiniLM-L6-v2 (the phrasings'
 centroid, as ours) and Okapi BM25 (the phrasings as one text) ranked in memory. A hit is a retrieved
@@ -158,7 +158,7 @@ def evaluate_naive(cases: list[Case], embed: Callable[..., list]) -> dict:
 async def evaluate_ours(cases: list[Case], embedder: Any) -> dict:
     """hybridgraph: ingest into a local-mode Qdrant store, search each contract per category and mode."""
     from hybridgraph.tools.ingest import Ingestor
-    from hybridgraph.tools.retrieval import Searcher, SearchMode
+    from hybridgraph.tools.retrieval import Need, Searcher, SearchMode
     from hybridgraph.tools.vectorstore import QdrantStore
 
     store = QdrantStore(":memory:")
@@ -167,10 +167,11 @@ async def evaluate_ours(cases: list[Case], embedder: Any) -> dict:
     tally = Tally()
     latency: dict[str, list[float]] = {mode: [] for mode in searchers}
     for case in cases:
-        for category, query in PHRASINGS.items():
+        for category in PHRASINGS:
             spans = case.labels.get(category)
             if not spans:
                 continue
+            query = Need.category(category)  # its phrasings and cues
             for mode, searcher in searchers.items():
                 started = time.perf_counter()
                 hits = await searcher.search("cuad", query, k=5, where={"source": str(case.path)})

@@ -18,7 +18,7 @@ import functools
 import hashlib
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,7 @@ class QdrantStore:
         max_sensitivity: Sensitivity | None = None,
         lexical: SparseVector | None = None,
         lexical_weight: float = 1.0,
+        demotion: Callable[[Passage], float] | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages that match ``where`` (payload field = value) and are no more
         sensitive than ``max_sensitivity``.
@@ -186,6 +187,11 @@ class QdrantStore:
         the best by BM25. With both: each ranks ``PREFETCH_FACTOR * k`` candidates (one batch
         request) and their scores are fused (``hybridgraph.tools.fusion``), the lexical side's
         counting ``lexical_weight`` times; the score is then the fused score.
+
+        With ``demotion`` (what a passage loses for being less likely what was asked for, 0 for
+        nothing), every mode ranks ``PREFETCH_FACTOR * k`` candidates: in hybrid search each
+        loses that much of its fused score; with one ranking, whose scores have no common scale,
+        they rank by what they lose, least first, and then by score.
         """
         from qdrant_client import models
 
@@ -198,20 +204,25 @@ class QdrantStore:
             sources.append((list(vector), DENSE))
         if lexical is not None:
             sources.append((_sparse(lexical), SPARSE))
-        limit = k if len(sources) == 1 else k * PREFETCH_FACTOR
+        limit = k if len(sources) == 1 and demotion is None else k * PREFETCH_FACTOR
         requests = [
             models.QueryRequest(query=query, using=using, limit=limit, filter=query_filter, with_payload=True)
             for query, using in sources
         ]
         responses = await self._call(self._client.query_batch_points(name, requests=requests))
-        if len(responses) == 1:
-            return [Hit(passage=_passage(point.payload), score=float(point.score)) for point in responses[0].points]
         payloads = {point.id: point.payload for response in responses for point in response.points}
         rankings = [[(point.id, float(point.score)) for point in response.points] for response in responses]
-        return [
-            Hit(passage=_passage(payloads[key]), score=score)
-            for key, score in fuse(rankings, [1.0, lexical_weight], limit=k)
-        ]
+        if len(rankings) == 1:
+            ranked = rankings[0]
+            if demotion is not None:
+                lost = {key: demotion(_passage(payloads[key])) for key, _ in ranked}
+                ranked = sorted(ranked, key=lambda item: lost[item[0]])  # stable: by score within
+        else:
+            ranked = fuse(rankings, [1.0, lexical_weight], limit=len(payloads))
+            if demotion is not None:
+                ranked = [(key, score - demotion(_passage(payloads[key]))) for key, score in ranked]
+                ranked.sort(key=lambda item: -item[1])
+        return [Hit(passage=_passage(payloads[key]), score=score) for key, score in ranked[:k]]
 
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
         """How many passages the collection holds (matching ``where``)."""

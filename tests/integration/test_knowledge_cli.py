@@ -40,10 +40,21 @@ def test_ingest_then_search_plain_json_and_batch(tmp_path: Path) -> None:
         '{"id": "q4", "query": [" "]}\n'
     )
     lines = [json.loads(x) for x in run("search", "-c", "kb", "--jsonl", home=home, stdin=queries).stdout.splitlines()]
-    error = 'not a JSON object with a "query" (a text or a list of texts, not blank)'
+    error = 'not a JSON object with a "query" (a text or a list of texts, not blank) or a "category"'
     assert lines[:2] == [{"line": 2, "error": error}, {"line": 5, "error": error}]
     assert [x["id"] for x in lines[2:]] == ["q1", "q2", "q3"] and "audit" in lines[2]["hits"][0]["text"]
     assert "audit" in lines[4]["hits"][0]["text"]
+    by_category = '{"id": "c1", "category": "governing law", "k": 1}\n{"id": "c2", "category": "Governing Lw"}\n'
+    batch = run("search", "-c", "kb", "--jsonl", home=home, stdin=by_category)
+    lines = [json.loads(x) for x in batch.stdout.splitlines()]
+    assert lines[0]["line"] == 2 and "did you mean 'Governing Law'" in lines[0]["error"]
+    assert lines[1]["id"] == "c1" and "New York" in lines[1]["hits"][0]["text"]
+    category = run("search", "-c", "kb", "--category", "Renewal Term", "--k", "1", "--json", home=home)
+    assert category.returncode == 0, category.stderr
+    assert "renews automatically" in json.loads(category.stdout)[0]["text"]
+    unknown = run("search", "-c", "kb", "--category", "Warranty", home=home)
+    assert unknown.returncode == 2 and "no clause category 'Warranty'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
     phrased = run("search", "governing law", "laws of the State", "-c", "kb", "--k", "1", "--json", home=home)
     assert phrased.returncode == 0, phrased.stderr
     assert "New York" in json.loads(phrased.stdout)[0]["text"]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hybridgraph.errors import InputError
 from hybridgraph.yamlconfig import load_yaml_model
 
-__all__ = ["BUILTIN", "ClauseCategory", "builtin_path", "clause_categories"]
+__all__ = ["BUILTIN", "ClauseCategory", "builtin_path", "clause_categories", "opens_with_definition"]
 
 _HERE = Path(__file__).resolve().parent
 #: Shipped documents by name.
@@ -77,6 +77,24 @@ class ClauseCategory(BaseModel):
 @functools.lru_cache(maxsize=64)
 def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{c})" for c in cues), re.IGNORECASE)
+
+
+#: A definitions heading, or a defined term ('"Change of Control" means').
+_DEFINITION = re.compile(
+    r"\bdefinitions?\b|[\"“][^\"”]{2,80}[\"”]\s*(?:shall\s+)?(?:means?|has the meaning|shall have the meaning)\b",
+    re.IGNORECASE,
+)
+#: How far into a passage its opening reaches, in characters.
+OPENING_CHARS = 200
+
+
+def opens_with_definition(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` opens with definitions: a passage of a definitions section, or
+    one that defines a term, is not the clause that does something. On CUAD, a clause category's
+    search and the clause finder both find the operative clause more often without them (the
+    definition of "Change of Control" is not the clause that lets a party terminate on one)."""
+    stop = start + OPENING_CHARS if end is None else min(end, start + OPENING_CHARS)
+    return _DEFINITION.search(text, start, stop) is not None
 
 
 class _Categories(BaseModel):

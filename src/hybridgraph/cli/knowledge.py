@@ -105,12 +105,21 @@ def search_command(
     jsonl: Annotated[
         bool,
         typer.Option(
-            "--jsonl", help='batch: lines of {"id", "query", "k", "filter"} on stdin ("query": a text or a list)'
+            "--jsonl",
+            help='batch: lines of {"id", "query", "category", "k", "filter"} on stdin ("query": a text or a list)',
         ),
     ] = False,
     mode: Annotated[
         str, typer.Option("--mode", help="hybrid (meaning and words, fused), dense (meaning) or lexical (words)")
     ] = "hybrid",
+    category: Annotated[
+        str,
+        typer.Option(
+            "--category",
+            help="a clause category, e.g. 'Governing Law': its phrasings (unless QUERY is given) and cues; "
+            "passages without its cues, or that open with definitions, rank lower",
+        ),
+    ] = "",
 ) -> None:
     """Find the passages that best match QUERY (several: phrasings of one need, searched together)."""
     from hybridgraph.tools.retrieval import SearchMode
@@ -122,9 +131,10 @@ def search_command(
     if jsonl:
         asyncio.run(_batch(collection, sys.stdin, SearchMode(mode)))
         return
-    if not query or not any(q.strip() for q in query):
+    if not category and (not query or not any(q.strip() for q in query)):
         raise InputError("no query given", fix='pass a query, e.g. hybridgraph search "liability cap" -c kb')
-    hits = asyncio.run(_search_many(collection, [(None, query, k, _parse_filters(filters or []))], SearchMode(mode)))[0]
+    need = _need(query or [], category)
+    hits = asyncio.run(_search_many(collection, [(None, need, k, _parse_filters(filters or []))], SearchMode(mode)))[0]
     if as_json:
         typer.echo(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False, indent=2))
         return
@@ -141,13 +151,29 @@ async def _batch(collection: str, lines: Any, mode: Any) -> None:
             continue
         try:
             item = json.loads(line)
-            requests.append((item.get("id"), _query(item["query"]), int(item.get("k", 10)), item.get("filter") or {}))
+            query = _query(item["query"]) if "query" in item or "category" not in item else ()
+            need = _need(query, str(item.get("category") or ""))
+            requests.append((item.get("id"), need, int(item.get("k", 10)), item.get("filter") or {}))
+        except InputError as exc:  # an unknown category
+            sys.stdout.write(json.dumps({"line": number, "error": f"{exc.message}; fix: {exc.fix}"}) + "\n")
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-            error = 'not a JSON object with a "query" (a text or a list of texts, not blank)'
+            error = 'not a JSON object with a "query" (a text or a list of texts, not blank) or a "category"'
             sys.stdout.write(json.dumps({"line": number, "error": error}) + "\n")
     results = await _search_many(collection, requests, mode)
     for (rid, _, _, _), hits in zip(requests, results, strict=True):
         sys.stdout.write(json.dumps({"id": rid, "hits": [_hit_json(h) for h in hits]}, ensure_ascii=False) + "\n")
+
+
+def _need(query: Any, category: str) -> Any:
+    """``query`` alone; with a category, its ``Need``, with ``query`` as the phrasings where it has any."""
+    from dataclasses import replace
+
+    from hybridgraph.tools.retrieval import Need, phrasings
+
+    if not category:
+        return query
+    need = Need.category(category)
+    return replace(need, phrasings=phrasings(query)) if query else need
 
 
 def _query(value: Any) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ per category, and check that every quote is the contract's own words.
 each category (``clause-categories.yaml``): BM25 against the category's phrasings, per query
 word, plus the mean cosine similarity of the piece to the phrasings under the local embedding
 model (hybrid ranking; lexical only when that model is not installed). A piece that lacks all
-of a category's ``cues`` is no candidate. The best piece is the category's clause when its score
+of a category's ``cues``, or opens with definitions, is no candidate. The best piece is the
+category's clause when its score
 reaches ``min_score`` (the category's own, if it sets one); a close second (``also_within`` of
 the best) is reported too, since contracts often split a clause (a cap and its exceptions),
 unless the category allows one clause (``max_clauses``). A category with no piece good enough
@@ -29,7 +30,7 @@ from hybridgraph.state import Finding, RunState
 from hybridgraph.textinput import check_text
 from hybridgraph.tools.checklist import ChecklistRule
 from hybridgraph.tools.excerpts import Piece, lexical_scores, semantic_scores
-from hybridgraph.tools.knowledge import ClauseCategory, clause_categories
+from hybridgraph.tools.knowledge import ClauseCategory, clause_categories, opens_with_definition
 from hybridgraph.tools.rulechecks import reads
 from hybridgraph.tools.sparse import StemmedBm25Encoder
 
@@ -152,7 +153,8 @@ class ClauseFinder(PipelineAgent):
         (``min_score`` if set, else the category's own in hybrid ranking, else the default).
 
         A piece's score is its BM25 score per query word, plus, in hybrid ranking, its mean
-        cosine similarity to the category's phrasings. A category's ``cues`` must appear in it. Where
+        cosine similarity to the category's phrasings. A category's ``cues`` must appear in it, and
+        it must not open with definitions (``opens_with_definition``). Where
         the category has a ``measure`` that reads a value in the piece, ``measure_bonus`` is added
         (with ``needs_measure``, a piece where it reads none is dropped)."""
         words = max(1, len(StemmedBm25Encoder().terms(category.query)))
@@ -168,6 +170,7 @@ class ClauseFinder(PipelineAgent):
             scored = [p for p in scored if p.score > 0]  # no shared word: never a candidate
         if category.cue is not None:
             scored = [p for p in scored if category.cue.search(text, p.start, p.end)]
+        scored = [p for p in scored if not opens_with_definition(text, p.start, p.end)]
         if category.measure is not None:  # the kind's value is there: "180 days' notice before the end of the term"
             read = [(p, reads(category.measure, text[p.start : p.end])) for p in scored]
             bonus = self.config.measure_bonus

@@ -40,6 +40,23 @@ def test_a_piece_without_the_categorys_cues_is_never_its_clause() -> None:
     assert "materially breaches" in lexical.find(CONTRACT, uncued)[0]["quote"]  # without cues it would be reported
 
 
+def test_a_piece_that_opens_with_definitions_is_never_a_clause() -> None:
+    defined = (
+        '1. Definitions. "Change of Control" means a merger, consolidation, acquisition or sale of all or '
+        "substantially all of the assets or voting stock of a party.\n\n"
+    )
+    operative = (
+        "5. Change of Control. The Customer may terminate this Agreement on a change of control of the Supplier.\n"
+    )
+    lexical = finder(ranking="lexical", min_score=0.0, per_category=1)
+    control = category("Change of Control")
+    alone = lexical.find(CONTRACT + "\n" + defined, control)
+    assert alone[0]["status"] == "not_found"  # the definition alone is no clause
+    both = lexical.find(CONTRACT + "\n" + defined + operative, control)
+    assert both[0]["quote"].startswith("5. Change of Control")
+    assert [p.start for p in lexical.ranked(defined, control)[0]] == []
+
+
 def test_termination_on_notice_alone_is_for_convenience_and_on_breach_is_not() -> None:
     lexical = finder(ranking="lexical", min_score=0.0)
     convenience = category("Termination for Convenience")

@@ -6,12 +6,12 @@ each category (``clause-categories.yaml``): BM25 against the category's phrasing
 word, plus the mean cosine similarity of the piece to the phrasings under the local embedding
 model (hybrid ranking; lexical only when that model is not installed). A piece that lacks all
 of a category's ``cues``, or opens with definitions, is no candidate. The best piece is the
-category's clause when its score
-reaches ``min_score`` (the category's own, if it sets one); a close second (``also_within`` of
-the best) is reported too, since contracts often split a clause (a cap and its exceptions),
-unless the category allows one clause (``max_clauses``). A category with no piece good enough
-is ``not_found``. On all 408 CUAD contracts this took the mean precision and recall over the
-ten categories from 0.478 and 0.708 (BM25 alone) to 0.505 and 0.798 (``bench/cuad_eval.py``).
+category's clause when its score reaches ``min_score`` (the category's own, if it sets one); a
+close second (``also_within`` of the best) is reported too, since contracts often split a
+clause (a cap and its exceptions), unless the category allows one clause (``max_clauses``). A
+category with no piece good enough is ``not_found``. On all 408 CUAD contracts this took the
+mean precision and recall over the ten categories from 0.478 and 0.708 (BM25 alone) to 0.521
+and 0.814 (``bench/cuad_eval.py``).
 Quotes are the contract's own text by construction; ``QuoteVerifier`` still checks every quote
 against the document, because findings may come from other agents too.
 """

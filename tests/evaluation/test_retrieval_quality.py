@@ -44,5 +44,6 @@ def test_a_category_need_ranks_the_labelled_clause_first_more_often_than_its_phr
         return {m: {k: statistics.mean(recall[m][k].values()) for k in (1, 3)} for m in recall}
 
     recall = asyncio.run(measure())
+    # measured: phrasings alone 0.870 / 0.944, the needs 0.893 / 0.944 (@1 / @3)
     assert recall["need"][1] >= recall["plain"][1] + 0.01, recall
-    assert recall["need"][1] >= 0.87 and recall["need"][3] >= 0.92, recall
+    assert recall["need"][1] >= 0.88 and recall["need"][3] >= 0.93, recall

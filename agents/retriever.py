@@ -1,7 +1,8 @@
 """``RetrieverAgent``: the LangGraph node that finds the knowledge a step needs.
 
-It searches a Qdrant collection for the state's ``query``, a text or several phrasings of one
-need (hybrid by default: local embeddings and BM25, fused; see ``tools/retrieval.py``), and
+It searches a Qdrant collection for the state's ``query``, a text, several phrasings of one
+need, or a ``Need`` (a clause category's, with its cues: ``Need.category(NAME)``; hybrid by
+default: local embeddings and BM25, fused; see ``tools/retrieval.py``), and
 writes the top-k passages with scores and sources into ``passages``. Passages more sensitive
 than the consumer may receive (``max_sensitivity``, e.g. ``internal`` when the result may go
 to a public-zone model) are filtered out in the search itself, so they never enter the state.
@@ -19,7 +20,7 @@ from hybridgraph.state import Fault, RetrievedPassage, RunState
 from hybridgraph.telemetry.keys import Attr
 from hybridgraph.telemetry.spans import mark_error, tool_span
 from hybridgraph.tools.embeddings import Embedder
-from hybridgraph.tools.retrieval import Searcher, SearchMode, phrasings
+from hybridgraph.tools.retrieval import Need, Query, Searcher, SearchMode, phrasings
 from hybridgraph.tools.vectorstore import QdrantStore
 from hybridgraph.zones import Sensitivity
 
@@ -46,8 +47,9 @@ class RetrieverAgent:
 
     async def __call__(self, state: RunState, config: Optional[RunnableConfig] = None) -> dict[str, Any]:  # noqa: UP045
         """The retrieve node: reads ``query``, writes ``passages``."""
+        asked = state.get("query", "")
         try:
-            query = phrasings(state.get("query", ""))
+            query: Query = asked if isinstance(asked, Need) and phrasings(asked) else phrasings(asked)
         except InputError:
             fix = "set 'query' (a text, or a list of phrasings of one need) in the state before the retrieve node"
             raise InputError("the retriever has no query", fix=fix) from None

@@ -79,11 +79,12 @@ class Need:
     @classmethod
     def category(cls, name: str) -> Need:
         """A shipped clause category: its phrasings and cues (``clause-categories.yaml``), a clause."""
-        found = {c.name.casefold(): c for c in clause_categories()}.get(name.strip().casefold())
+        by_key = {c.name.casefold(): c for c in clause_categories()}
+        found = by_key.get(name.strip().casefold())
         if found is None:
             names = [c.name for c in clause_categories()]
-            near = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean '{near[0]}'? " if near else ""
+            near = difflib.get_close_matches(name.strip().casefold(), list(by_key), n=1)
+            hint = f"did you mean '{by_key[near[0]].name}'? " if near else ""
             raise InputError(f"there is no clause category '{name}'", fix=f"{hint}use one of: {', '.join(names)}")
         return cls(found.phrasings, found.cue, clause=True)
 

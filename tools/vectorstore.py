@@ -191,7 +191,8 @@ class QdrantStore:
         With ``demotion`` (what a passage loses for being less likely what was asked for, 0 for
         nothing), every mode ranks ``PREFETCH_FACTOR * k`` candidates: in hybrid search each
         loses that much of its fused score; with one ranking, whose scores have no common scale,
-        they rank by what they lose, least first, and then by score.
+        they rank by what they lose, least first, and then by score, and keep their scores (so a
+        demoted passage may score higher than one ranked above it).
         """
         from qdrant_client import models
 

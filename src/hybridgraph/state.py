@@ -146,7 +146,7 @@ class RunState(TypedDict, total=False):
     sensitivity_reasons: list[str]
     chunks: list[ChunkLevel]
     entity_counts: dict[str, int]
-    query: str | list[str]  # a text, or phrasings of one need (the retriever's)
+    query: str | list[str]  # a text, or phrasings of one need (the retriever's; it also takes a Need)
     passages: list[RetrievedPassage]
     answer: str
     answer_zone: str

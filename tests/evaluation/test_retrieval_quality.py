@@ -28,7 +28,7 @@ def test_a_category_need_ranks_the_labelled_clause_first_more_often_than_its_phr
     if not cases or not local_model_installed():
         pytest.skip(f"needs CUAD at {DEFAULT_DATA / 'cuad'} and the embedded extra")
 
-    async def measure() -> dict[str, dict[int, float]]:
+    async def measure() -> Tally:
         store, embedder = QdrantStore(":memory:"), SentenceTransformerEmbedder()
         await Ingestor(store, embedder).ingest([c.path for c in cases], "cuad", doc_type="contract")
         searcher, tally = Searcher(store, embedder), Tally()
@@ -40,10 +40,12 @@ def test_a_category_need_ranks_the_labelled_clause_first_more_often_than_its_phr
                         hits = await searcher.search("cuad", query, k=5, where=where)  # as the bench
                         tally.add(method, category, [(h.passage.start, h.passage.end) for h in hits], spans)
         await store.close()
-        recall = tally.recall()
-        return {m: {k: statistics.mean(recall[m][k].values()) for k in (1, 3)} for m in recall}
+        return tally
 
-    recall = asyncio.run(measure())
-    # measured: phrasings alone 0.870 / 0.944, the needs 0.893 / 0.944 (@1 / @3)
-    assert recall["need"][1] >= recall["plain"][1] + 0.01, recall
-    assert recall["need"][1] >= 0.88 and recall["need"][3] >= 0.93, recall
+    tally = asyncio.run(measure())
+    recall = {m: {k: statistics.mean(r[k].values()) for k in (1, 3)} for m, r in tally.recall().items()}
+    first = {m: sum(tally.hits[m][1].values()) for m in ("plain", "need")}
+    # measured: phrasings alone 0.870 / 0.944, the needs 0.893 / 0.944 (@1 / @3, mean over the
+    # categories); the floors leave room for a hit or two in the smallest categories
+    assert first["need"] > first["plain"], (first, recall)
+    assert recall["need"][1] >= 0.86 and recall["need"][3] >= 0.92, recall

@@ -44,12 +44,18 @@ def test_ingest_then_search_plain_json_and_batch(tmp_path: Path) -> None:
     assert lines[:2] == [{"line": 2, "error": error}, {"line": 5, "error": error}]
     assert [x["id"] for x in lines[2:]] == ["q1", "q2", "q3"] and "audit" in lines[2]["hits"][0]["text"]
     assert "audit" in lines[4]["hits"][0]["text"]
-    by_category = '{"id": "c1", "category": "governing law", "k": 1}\n{"id": "c2", "category": "Governing Lw"}\n'
+    by_category = (
+        '{"id": "c1", "category": "governing law", "k": 1}\n{"id": "c2", "category": "governing lw"}\n'
+        '{"id": "c3", "category": ""}\n'
+    )
     batch = run("search", "-c", "kb", "--jsonl", home=home, stdin=by_category)
     lines = [json.loads(x) for x in batch.stdout.splitlines()]
     assert lines[0]["line"] == 2 and "did you mean 'Governing Law'" in lines[0]["error"]
-    assert lines[1]["id"] == "c1" and "New York" in lines[1]["hits"][0]["text"]
-    category = run("search", "-c", "kb", "--category", "Renewal Term", "--k", "1", "--json", home=home)
+    assert lines[1] == {"line": 3, "error": error}  # a blank category and no query: that line alone
+    assert lines[2]["id"] == "c1" and "New York" in lines[2]["hits"][0]["text"]
+    defaulted = run("search", "-c", "kb", "--jsonl", "--category", "Renewal Term", home=home, stdin='{"k": 1}\n')
+    assert "renews automatically" in json.loads(defaulted.stdout)["hits"][0]["text"], defaulted.stderr
+    category = run("search", " ", "-c", "kb", "--category", "Renewal Term", "--k", "1", "--json", home=home)
     assert category.returncode == 0, category.stderr
     assert "renews automatically" in json.loads(category.stdout)[0]["text"]
     unknown = run("search", "-c", "kb", "--category", "Warranty", home=home)

@@ -141,3 +141,16 @@ def test_search_on_the_command_line_takes_a_category_with_or_without_its_own_que
     assert isinstance(own, Need) and own.phrasings == ("right to audit",) and own.clause
     assert _need([], "audit rights") == Need.category("Audit Rights")
     assert _need(["right to audit"], "") == ["right to audit"]  # no category: the query as it was
+
+
+async def test_the_retriever_agent_searches_with_a_need_in_the_state() -> None:
+    from hybridgraph.agents.retriever import RetrieverAgent
+
+    searcher, _ = await _searcher()
+    agent = RetrieverAgent(searcher.store, Table(), "kb", k=4, mode=SearchMode.DENSE)
+    need = Need(("cap",), re.compile("limit"))
+    texts = [p["text"] for p in (await agent({"query": need}))["passages"]]  # type: ignore[typeddict-item]
+    assert texts == ["both a cap and a limit", "the limit of liability", "the liability cap", "governing law"]
+    plain = [p["text"] for p in (await agent({"query": "cap"}))["passages"]]
+    assert plain[0] == "the liability cap"  # the same search without the cue
+    await searcher.store.close()

@@ -79,9 +79,10 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{c})" for c in cues), re.IGNORECASE)
 
 
-#: A definitions heading, or a defined term ('"Change of Control" means').
+#: A definitions heading, or a defined term ('"Change of Control" means'). Plural only: "the
+#: definition of Losses" in an operative clause is no definitions section.
 _DEFINITION = re.compile(
-    r"\bdefinitions?\b|[\"“][^\"”]{2,80}[\"”]\s*(?:shall\s+)?(?:means?|has the meaning|shall have the meaning)\b",
+    r"\bdefinitions\b|[\"“][^\"”]{2,80}[\"”]\s*(?:shall\s+)?(?:means?|has the meaning|shall have the meaning)\b",
     re.IGNORECASE,
 )
 #: How far into a passage its opening reaches, in characters.

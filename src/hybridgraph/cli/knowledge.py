@@ -106,7 +106,8 @@ def search_command(
         bool,
         typer.Option(
             "--jsonl",
-            help='batch: lines of {"id", "query", "category", "k", "filter"} on stdin ("query": a text or a list)',
+            help='batch: lines of {"id", "query", "category", "k", "filter"} on stdin ("query": a text or a list; '
+            '"category": as --category, which sets it for every line)',
         ),
     ] = False,
     mode: Annotated[
@@ -129,7 +130,7 @@ def search_command(
     if not collection:
         raise InputError("no collection given", fix="add --collection NAME (see hybridgraph ingest)")
     if jsonl:
-        asyncio.run(_batch(collection, sys.stdin, SearchMode(mode)))
+        asyncio.run(_batch(collection, sys.stdin, SearchMode(mode), category))
         return
     if not category and (not query or not any(q.strip() for q in query)):
         raise InputError("no query given", fix='pass a query, e.g. hybridgraph search "liability cap" -c kb')
@@ -144,15 +145,17 @@ def search_command(
         typer.echo("    " + " ".join(p.text.split())[:200])
 
 
-async def _batch(collection: str, lines: Any, mode: Any) -> None:
+async def _batch(collection: str, lines: Any, mode: Any, category: str = "") -> None:
+    """One result line per request line; ``category`` is the lines' default "category"."""
     requests = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            query = _query(item["query"]) if "query" in item or "category" not in item else ()
-            need = _need(query, str(item.get("category") or ""))
+            kind = str(item.get("category") or category) if isinstance(item, dict) else ""
+            query = _query(item["query"]) if "query" in item or not kind else ()
+            need = _need(query, kind)
             requests.append((item.get("id"), need, int(item.get("k", 10)), item.get("filter") or {}))
         except InputError as exc:  # an unknown category
             sys.stdout.write(json.dumps({"line": number, "error": f"{exc.message}; fix: {exc.fix}"}) + "\n")
@@ -173,7 +176,7 @@ def _need(query: Any, category: str) -> Any:
     if not category:
         return query
     need = Need.category(category)
-    return replace(need, phrasings=phrasings(query)) if query else need
+    return replace(need, phrasings=phrasings(query)) if any(q.strip() for q in query) else need
 
 
 def _query(value: Any) -> tuple[str, ...]:

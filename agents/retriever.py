@@ -49,10 +49,12 @@ class RetrieverAgent:
         """The retrieve node: reads ``query``, writes ``passages``."""
         asked = state.get("query", "")
         try:
-            query: Query = asked if isinstance(asked, Need) and phrasings(asked) else phrasings(asked)
+            query: Query = phrasings(asked)  # checked here, for the error's fix
         except InputError:
             fix = "set 'query' (a text, or a list of phrasings of one need) in the state before the retrieve node"
             raise InputError("the retriever has no query", fix=fix) from None
+        if isinstance(asked, Need):  # its cues and demotions go with it
+            query = asked
         with tool_span("vector_search", {Attr.SEARCH_MODE: self.searcher.mode.value}) as span:
             try:
                 hits = await self.searcher.search(

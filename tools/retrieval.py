@@ -82,10 +82,10 @@ class Need:
         by_key = {c.name.casefold(): c for c in clause_categories()}
         found = by_key.get(name.strip().casefold())
         if found is None:
-            names = [c.name for c in clause_categories()]
             near = difflib.get_close_matches(name.strip().casefold(), list(by_key), n=1)
             hint = f"did you mean '{by_key[near[0]].name}'? " if near else ""
-            raise InputError(f"there is no clause category '{name}'", fix=f"{hint}use one of: {', '.join(names)}")
+            names = ", ".join(c.name for c in by_key.values())
+            raise InputError(f"there is no clause category '{name}'", fix=f"{hint}use one of: {names}")
         return cls(found.phrasings, found.cue, clause=True)
 
     def demotion(self, passage: Passage) -> float:

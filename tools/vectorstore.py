@@ -212,18 +212,19 @@ class QdrantStore:
         ]
         responses = await self._call(self._client.query_batch_points(name, requests=requests))
         payloads = {point.id: point.payload for response in responses for point in response.points}
+        passage = functools.cache(lambda key: _passage(payloads[key]))  # each payload parsed once
         rankings = [[(point.id, float(point.score)) for point in response.points] for response in responses]
         if len(rankings) == 1:
             ranked = rankings[0]
             if demotion is not None:
-                lost = {key: demotion(_passage(payloads[key])) for key, _ in ranked}
+                lost = {key: demotion(passage(key)) for key, _ in ranked}
                 ranked = sorted(ranked, key=lambda item: lost[item[0]])  # stable: by score within
         else:
             ranked = fuse(rankings, [1.0, lexical_weight], limit=len(payloads))
             if demotion is not None:
-                ranked = [(key, score - demotion(_passage(payloads[key]))) for key, score in ranked]
+                ranked = [(key, score - demotion(passage(key))) for key, score in ranked]
                 ranked.sort(key=lambda item: -item[1])
-        return [Hit(passage=_passage(payloads[key]), score=score) for key, score in ranked[:k]]
+        return [Hit(passage=passage(key), score=score) for key, score in ranked[:k]]
 
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
         """How many passages the collection holds (matching ``where``)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AuditError",
     "CircuitOpenError",
     "ConfigError",
     "ContextOverflowError",
@@ -157,3 +158,9 @@ class EgressBlocked(PrivacyError):
     def __init__(self, message: str, *, fix: str | None = None, counts: dict[str, int] | None = None) -> None:
         self.counts = dict(counts or {})
         super().__init__(message, fix=fix)
+
+
+class AuditError(PrivacyError):
+    """The audit log cannot take an entry, or does not verify (damaged, cut, re-chained, or
+    written under another key). No non-local call is made without its intent entry, so this
+    error stops the call before anything is sent."""

@@ -2,6 +2,10 @@
 
 ``HYBRIDGRAPH_HOME`` chooses it; otherwise it is the platform's user data directory
 (``~/.local/share/hybridgraph`` on Linux). Sub-folders are created on first use.
+
+The data home holds document text and what is derived from it, so it is owner-only: ``ensure``
+creates its folders 0700 and tightens existing ones this user owns, and each store makes its
+files 0600 (see ``hybridgraph.owneronly``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hybridgraph.errors import ConfigError
+from hybridgraph.owneronly import private_dir
 
 __all__ = ["HOME_ENV", "DataHome"]
 
@@ -34,10 +39,14 @@ class DataHome:
         return cls(user_data_path("hybridgraph", appauthor=False))
 
     def ensure(self, sub: str = "") -> Path:
-        """Create (if needed) and return ``root/sub``; a clear error if it cannot be written."""
+        """Create (if needed) and return ``root/sub``, the root and every folder from it to ``sub``
+        owner-only (0700, existing ones this user owns tightened); a clear error if it cannot be written."""
         path = self.root / sub if sub else self.root
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            private_dir(self.root)
+            for folder in reversed(path.relative_to(self.root).parents[:-1]):
+                private_dir(self.root / folder)
+            private_dir(path)
         except OSError as exc:
             raise ConfigError(
                 f"cannot create the data directory {path} ({exc.strerror})",

@@ -20,6 +20,7 @@ from typing import Any
 
 from hybridgraph.errors import ConfigError, DependencyMissingError, PrivacyError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_file
 
 __all__ = [
     "CHECKPOINT_URL_ENV",
@@ -92,16 +93,17 @@ STATE_TYPES = [
 @asynccontextmanager
 async def sqlite_checkpointer(path: Path | None = None, key: bytes | None = None) -> AsyncIterator[Any]:
     """An ``AsyncSqliteSaver`` on ``path`` (default: ``<HYBRIDGRAPH_HOME>/checkpoints/runs.sqlite``),
-    its values encrypted with the data key (``HYBRIDGRAPH_VAULT_KEY`` or the 0600 key file)."""
+    its values encrypted with the data key (``HYBRIDGRAPH_VAULT_KEY`` or the 0600 key file). The
+    database is created 0600 in a 0700 folder (SQLite gives its WAL files the same mode)."""
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     file = path or DataHome.from_env().ensure("checkpoints") / "runs.sqlite"
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(file)
     except OSError as exc:
         raise ConfigError(
-            f"cannot create the checkpoint folder {file.parent} ({exc.strerror})",
+            f"cannot create the checkpoint database {file} ({exc.strerror})",
             fix="point HYBRIDGRAPH_HOME at a writable folder, or pass another path",
         ) from None
     async with aiosqlite.connect(str(file)) as conn:

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from hybridgraph.errors import ConfigError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_file
 
 __all__ = ["RunIndex", "RunRecord", "RunState"]
 
@@ -63,7 +64,7 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
 
 
 class RunIndex:
-    """The run index: one SQLite file beside the checkpoints."""
+    """The run index: one SQLite file beside the checkpoints, owner-only (0600 in a 0700 folder)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or DataHome.from_env().ensure("checkpoints") / "runs-index.sqlite"
@@ -129,11 +130,11 @@ class RunIndex:
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
                 db.execute(_SCHEMA)
                 yield db
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise ConfigError(
                 f"the run index {self.path} cannot be used ({type(exc).__name__})",
                 fix="check that HYBRIDGRAPH_HOME is writable and the file is not damaged",

@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from hybridgraph.errors import ConfigError, PrivacyError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_dir, write_private
 from hybridgraph.tools.pii.vault import Vault
 
 __all__ = ["KEY_ENV", "VaultStore", "checked_key", "data_key"]
@@ -30,7 +31,7 @@ class VaultStore:
     def __init__(self, directory: Path | None = None, key: bytes | None = None) -> None:
         self.directory = directory or DataHome.from_env().ensure("vault")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(self.directory)
         except OSError as exc:
             raise ConfigError(
                 f"cannot create the vault folder {self.directory} ({exc.strerror})",
@@ -39,13 +40,8 @@ class VaultStore:
         self._fernet = Fernet(checked_key(key) if key else data_key(self.directory))
 
     def save(self, run_id: str, vault: Vault) -> Path:
-        """Encrypt and write ``vault``; the file is replaced atomically."""
-        path = self._path(run_id)
-        partial = path.with_suffix(".partial")
-        partial.write_bytes(self._fernet.encrypt(vault.to_json().encode("utf-8")))
-        partial.chmod(0o600)
-        partial.replace(path)
-        return path
+        """Encrypt and write ``vault``; the file (0600) is replaced atomically."""
+        return write_private(self._path(run_id), self._fernet.encrypt(vault.to_json().encode("utf-8")))
 
     def load(self, run_id: str) -> Vault:
         """The run's vault; an empty one if none was saved yet."""

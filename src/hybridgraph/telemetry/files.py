@@ -2,7 +2,8 @@
 
 ``RunFileProcessor`` is an OpenTelemetry span processor. It keeps finished spans per trace and,
 when a run's root span (``invoke_workflow``) ends, writes them to ``<dir>/<run id>.json``
-(atomically: a reader never sees half a file). ``read_trace`` loads such a file back.
+(atomically: a reader never sees half a file), readable by its owner only (0600 in a 0700 folder:
+spans can carry document-derived values). ``read_trace`` loads such a file back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from hybridgraph.errors import InputError
+from hybridgraph.owneronly import private_dir, write_private
 from hybridgraph.telemetry.keys import Attr
 
 __all__ = ["FORMAT", "RunFileProcessor", "read_trace", "span_record"]
@@ -100,11 +102,8 @@ class RunFileProcessor(SpanProcessor):
             "spans": [span_record(s) for s in spans],
         }
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{_safe_name(run_id)}.json"
-            temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-            temporary.write_text(json.dumps(document), encoding="utf-8")
-            temporary.replace(path)
+            path = private_dir(self.folder) / f"{_safe_name(run_id)}.json"
+            write_private(path, json.dumps(document).encode("utf-8"))
         except OSError:
             return  # tracing must never break a run; the OTLP export still has the spans
         self.written.append(path)

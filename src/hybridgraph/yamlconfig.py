@@ -1,8 +1,9 @@
 """Load YAML into pydantic models, with errors that give file:line:column and the fix.
 
 Every typed configuration (model catalog, policies, pipelines) goes through
-``load_yaml_model``: YAML syntax errors and validation errors alike become one
-``ConfigError`` pointing at the offending node, with "did you mean" for misspelt keys.
+``load_yaml_model``: YAML syntax errors, duplicate keys, nesting past ``MAX_DEPTH`` (see
+``hybridgraph.yamlstrict``) and validation errors alike become one ``ConfigError`` pointing
+at the offending node, with "did you mean" for misspelt keys.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from hybridgraph.errors import ConfigError
+from hybridgraph.yamlstrict import parse_yaml
 
 __all__ = ["load_yaml_model", "validate_yaml_text"]
 
@@ -38,12 +40,9 @@ def load_yaml_model(path: Path | str, model: type[M], context: dict[str, Any] | 
 def validate_yaml_text(
     text: str, model: type[M], *, source: Path | str = "<string>", context: dict[str, Any] | None = None
 ) -> M:
-    """Validate YAML ``text`` as ``model``; ``source`` names it in errors."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _syntax_error(exc, source) from None
+    """Validate YAML ``text`` as ``model``; ``source`` names it in errors. The text is parsed once,
+    strictly (``hybridgraph.yamlstrict``): a duplicate key or deep nesting is a ``ConfigError``."""
+    root, data = parse_yaml(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -57,20 +56,6 @@ def validate_yaml_text(
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise _validation_error(exc, root, model, source) from None
-
-
-def _syntax_error(exc: yaml.YAMLError, source: Path | str) -> ConfigError:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "invalid YAML"
-    line = mark.line + 1 if mark is not None else None
-    column = mark.column + 1 if mark is not None else None
-    return ConfigError(
-        f"YAML syntax error: {problem}",
-        path=source,
-        line=line,
-        column=column,
-        fix="fix the indentation or quoting at that position",
-    )
 
 
 def _validation_error(

@@ -8,8 +8,10 @@ only. Losing the key makes old vaults unreadable; that is the point.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -77,10 +79,22 @@ def data_key(directory: Path | None = None) -> bytes:
     directory = directory or DataHome.from_env().ensure("vault")
     path = directory / "key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key())
+        _create_key(path)
     return checked_key(path.read_bytes().strip())
+
+
+def _create_key(path: Path) -> None:
+    """Write a new key to ``path`` whole or not at all: threads and processes that race on first
+    use (two audit appends, say) all end up reading the one key that was linked first."""
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(8)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(Fernet.generate_key())
+    try:
+        with contextlib.suppress(FileExistsError):  # another writer was first: its key stands
+            os.link(partial, path)
+    finally:
+        partial.unlink()
 
 
 def checked_key(key: bytes) -> bytes:

@@ -1,5 +1,6 @@
-"""The audit log: hash chain, tamper detection (edit, deletion, insertion, reordering, cut end),
-and appends from threads and processes that never interleave."""
+"""The audit log: MAC chain, tamper detection (edit, deletion, insertion, reordering, cut end),
+and appends from threads and processes that never interleave. Tampering without the key, the
+head, duplicate keys and legacy logs are in test_audit_tamper.py."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hybridgraph.errors import InputError
-from hybridgraph.telemetry.audit import GENESIS, AuditLog, AuditRecord, verify_log
+from hybridgraph.errors import AuditError, PrivacyError
+from hybridgraph.telemetry.audit import GENESIS, AuditEntry, AuditLog, AuditRecord
+from hybridgraph.telemetry.audit_verify import verify_log
 
 
 def record(i: int) -> AuditRecord:
@@ -50,7 +52,8 @@ def test_entries_are_numbered_and_chained(log: AuditLog) -> None:
     entries = [json.loads(line) for line in lines(log)]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0]["prev"] == GENESIS
-    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries))
+    assert all(b["prev"] == a["mac"] for a, b in itertools.pairwise(entries))
+    assert {e["kind"] for e in entries} == {"call"} and len({e["key_id"] for e in entries}) == 1
     result = verify_log(log.path)
     assert result.ok and result.entries == 5
 
@@ -63,12 +66,10 @@ def test_an_edited_entry_is_named(log: AuditLog) -> None:
     assert not result.ok and result.line == 3 and "edited" in result.problem and result.entries == 2
 
 
-def test_an_edit_with_a_recomputed_hash_breaks_the_chain_after_it(log: AuditLog) -> None:
-    from hybridgraph.telemetry.audit import AuditEntry
-
+def test_an_edit_with_a_recomputed_mac_breaks_the_chain_after_it(log: AuditLog) -> None:
     content = lines(log)
     entry = AuditEntry.model_validate_json(content[1]).model_copy(update={"cost_usd": 99.0})
-    content[1] = entry.model_copy(update={"hash": entry.digest()}).model_dump_json() + "\n"
+    content[1] = entry.signed(log.key).model_dump_json() + "\n"  # even with the key
     rewrite(log, content)
     result = verify_log(log.path)
     assert result.line == 3 and "does not follow" in result.problem
@@ -102,18 +103,22 @@ def test_entries_cut_off_the_end_are_found_through_the_head(log: AuditLog) -> No
     assert not result.ok and "cut off the end" in result.problem and result.entries == 3
 
 
-def test_a_log_copied_without_its_head_checks_its_chain(log: AuditLog, tmp_path: Path) -> None:
+def test_a_log_copied_without_its_head_fails_with_the_fix(log: AuditLog, tmp_path: Path) -> None:
     copy = tmp_path / "copy.jsonl"
     copy.write_text(log.path.read_text())
-    assert verify_log(copy).ok
+    result = verify_log(copy)
+    assert not result.ok and "5 entries but no head" in result.problem and result.entries == 5
+    assert "hybridgraph audit rotate" in result.fix and "HYBRIDGRAPH_HOME" in result.fix
 
 
 def test_a_damaged_last_line_stops_appends_with_the_fix(log: AuditLog) -> None:
     with log.path.open("a") as fh:
         fh.write('{"seq": 6, "ha')
-    with pytest.raises(InputError) as info:
+    with pytest.raises(AuditError) as info:
         log.append(record(6))
-    assert "audit verify" in (info.value.fix or "")
+    assert isinstance(info.value, PrivacyError)
+    assert "not a complete audit entry" in info.value.message and "audit verify" in (info.value.fix or "")
+    assert log.path.read_text().endswith('"ha')  # nothing was appended
     assert "not a complete audit entry" in verify_log(log.path).problem
 
 
@@ -127,6 +132,7 @@ def test_threads_append_whole_chained_lines(tmp_path: Path) -> None:
 
 def test_processes_append_whole_chained_lines(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
+    assert AuditLog(path).key  # the data key exists before the processes derive the audit key from it
     script = (
         "import sys; from pathlib import Path; from hybridgraph.telemetry.audit import AuditLog, AuditRecord\n"
         "log = AuditLog(Path(sys.argv[1]))\n"
@@ -144,9 +150,7 @@ def test_processes_append_whole_chained_lines(tmp_path: Path) -> None:
 def test_an_unwritable_log_names_the_variable(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    from hybridgraph.errors import ConfigError
-
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(AuditError) as info:
         AuditLog(blocker / "audit.jsonl").append(record(0))
     assert "HYBRIDGRAPH_AUDIT_LOG" in (info.value.fix or "")
 

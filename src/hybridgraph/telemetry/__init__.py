@@ -2,13 +2,14 @@
 
 Span names and attribute keys are in ``keys``; the provider and exporters in ``setup``; the
 run's spans (``workflow``, ``TracedNode``, ``record_route``, ``hop``) in ``spans``; the
-hash-chained audit log in ``audit``. The model-call span is added by
+MAC-chained audit log in ``audit`` (checked by ``audit_verify``). The model-call span is added by
 ``hybridgraph.models.InstrumentedModel``, the audit entry by ``AuditedModel``.
 """
 
 from __future__ import annotations
 
-from hybridgraph.telemetry.audit import AuditEntry, AuditLog, AuditRecord, Verification, verify_log
+from hybridgraph.telemetry.audit import AuditEntry, AuditLog, AuditRecord
+from hybridgraph.telemetry.audit_verify import Verification, verify_log
 from hybridgraph.telemetry.context import RunContext, current_run, using
 from hybridgraph.telemetry.files import read_trace
 from hybridgraph.telemetry.keys import Attr, Op, span_name

@@ -1,11 +1,17 @@
-"""The audit log: one hash-chained JSON line per model interaction, and its verification.
+"""The audit log: one MAC-chained JSON line per model interaction.
 
 An entry records who was asked what, by reference only: the endpoint, the model's identity,
 the zone, the routing rule, the SHA-256 of the exact payload (never the payload), token counts,
 cost, the placeholders the payload carried per entity type, and the egress verdict. Each entry
-holds the hash of the one before it and its own hash, so ``verify_log`` finds any edit,
-deletion, insertion or reordering and names the first bad entry. A ``.head`` file beside the log
-holds the last entry's number and hash, so cutting entries off the end is found too.
+holds the MAC of the one before it and its own HMAC-SHA256 under the audit key (``audit_key``:
+never kept beside the log), so rewriting the chain needs the key. The head (the last entry's
+number and MAC, sealed) is kept outside the log's folder (``audit_head``), so cutting the tail, or
+deleting the head with it, is found. ``audit_verify.verify_log`` checks a whole log.
+
+A non-local call gets an ``intent`` entry before it is made and an ``outcome`` entry naming that
+intent after it (``AuditedModel``); a local call gets one ``call`` entry after it. An append that
+cannot chain (a damaged or unkeyed last line, a head that does not match, a disk error) raises
+``AuditError`` and writes nothing, so no non-local call goes out unaudited.
 
 Appends are atomic across threads and processes: one ``write`` of a whole line on a file opened
 for appending, under an exclusive ``flock``, so concurrent runs never interleave partial lines.
@@ -16,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fcntl
-import hashlib
+import hmac
 import json
 import os
 import threading
@@ -24,27 +30,29 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.errors import AuditError, InputError
 from hybridgraph.home import DataHome
+from hybridgraph.telemetry.audit_head import ROTATE, Head, HeadStore, end_fix, end_problem
+from hybridgraph.telemetry.audit_key import DuplicateKeyError, audit_key, key_id, sign, strict_json
 
-__all__ = ["AUDIT_ENV", "GENESIS", "AuditEntry", "AuditLog", "AuditRecord", "Verification", "verify_log"]
+__all__ = ["AUDIT_ENV", "GENESIS", "AuditEntry", "AuditLog", "AuditRecord", "LineError", "read_entry"]
 
 AUDIT_ENV = "HYBRIDGRAPH_AUDIT_LOG"
 GENESIS = "0" * 64
-_HEAD_SIZE = 128
 #: Bytes read at a time from the end of the log to find its last entry.
 _TAIL_BLOCK = 4096
 
 
 class AuditRecord(BaseModel):
-    """What the caller knows of one model interaction (the log adds number, time and hashes)."""
+    """What the caller knows of one model interaction (the log adds number, time and MACs)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: str = Field("call", description="call (one entry, after a local call), intent or outcome")
+    intent: int = Field(0, description="an outcome's intent entry (its seq)")
     run_id: str = ""
     step: str = ""
     endpoint: str
@@ -56,31 +64,64 @@ class AuditRecord(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     redactions: dict[str, int] = Field(default_factory=dict, description="placeholders in the payload, per type")
-    egress: str = Field(description="local, passed, blocked or unguarded")
+    egress: str = Field(description="local, passed, blocked or unguarded (pending in an intent)")
     egress_blocked: dict[str, int] = Field(default_factory=dict)
     outcome: str = "ok"
 
 
 class AuditEntry(AuditRecord):
-    """An entry as stored."""
+    """An entry as stored: ``mac`` is the HMAC-SHA256 of every other field (``prev`` included)."""
 
     seq: int
     time: str
     prev: str
-    hash: str = ""
+    key_id: str
+    mac: str = ""
 
-    def digest(self) -> str:
-        """The SHA-256 of the entry without its ``hash`` field (canonical JSON)."""
-        body = self.model_dump(exclude={"hash"})
-        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    def signed(self, key: bytes) -> AuditEntry:
+        """This entry with its MAC under ``key``."""
+        return self.model_copy(update={"mac": sign(key, self.model_dump(exclude={"mac"}))})
+
+    def verify(self, key: bytes) -> bool:
+        """True when ``mac`` is this entry's MAC under ``key``."""
+        return hmac.compare_digest(self.mac, sign(key, self.model_dump(exclude={"mac"})))
+
+
+class LineError(ValueError):
+    """A log line that is no keyed entry; ``legacy`` when it is an entry of the old unkeyed format."""
+
+    def __init__(self, reason: str, legacy: bool = False) -> None:
+        self.reason, self.legacy = reason, legacy
+        super().__init__(reason)
+
+
+def read_entry(raw: bytes) -> AuditEntry:
+    """Parse one line strictly (a repeated key is an error); ``LineError`` says what is wrong."""
+    try:
+        data = strict_json(raw)
+    except DuplicateKeyError as exc:
+        raise LineError(f"has the key '{exc.key}' twice: one of them was added") from None
+    except ValueError:
+        raise LineError("is not a complete audit entry") from None
+    if isinstance(data, dict) and "hash" in data and "mac" not in data:
+        raise LineError("is in the old unkeyed format (plain SHA-256, no key)", legacy=True)
+    try:
+        return AuditEntry.model_validate(data)
+    except ValidationError:
+        raise LineError("is not a complete audit entry") from None
 
 
 class AuditLog:
-    """An append-only JSONL audit log at ``path`` (``fsync=True`` also survives power loss)."""
+    """An append-only JSONL audit log at ``path`` (``fsync=True`` also survives power loss).
 
-    def __init__(self, path: Path, *, fsync: bool = False) -> None:
+    ``key`` defaults to ``audit_key()`` and ``heads`` to ``HeadStore()``, both resolved on first use."""
+
+    def __init__(
+        self, path: Path, *, fsync: bool = False, key: bytes | None = None, heads: HeadStore | None = None
+    ) -> None:
         self.path, self.fsync = path, fsync
-        self.head_path = path.with_name(path.name + ".head")
+        self.heads = heads or HeadStore()
+        self._key = key
 
     @classmethod
     def default(cls) -> AuditLog:
@@ -88,23 +129,50 @@ class AuditLog:
         configured = os.environ.get(AUDIT_ENV)
         return cls(Path(configured).expanduser() if configured else DataHome.from_env().audit / "audit.jsonl")
 
+    @property
+    def key(self) -> bytes:
+        """The MAC key (see ``audit_key``)."""
+        if self._key is None:
+            self._key = audit_key()
+        return self._key
+
     def append(self, record: AuditRecord) -> AuditEntry:
-        """Chain ``record`` to the last entry and append it as one line."""
+        """Chain ``record`` to the last entry and append it as one line; ``AuditError`` (nothing
+        written) when the log's end cannot be trusted or the disk refuses."""
+        key = self.key
         with self._locked() as fd:
-            seq, prev = self._tail(fd)
+            last = self._checked_end(fd, key)
             now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-            entry = AuditEntry(**record.model_dump(), seq=seq + 1, time=now, prev=prev)
-            entry = entry.model_copy(update={"hash": entry.digest()})
-            os.write(fd, (entry.model_dump_json() + "\n").encode())
-            if self.fsync:
-                os.fsync(fd)
-            self._write_head(entry)
+            fields = record.model_dump()
+            entry = AuditEntry(**fields, seq=last.seq + 1, time=now, prev=last.mac, key_id=key_id(key)).signed(key)
+            try:
+                os.write(fd, (entry.model_dump_json() + "\n").encode())
+                if self.fsync:
+                    os.fsync(fd)
+                self.heads.write(self.path, Head(entry.seq, entry.mac), key)
+            except OSError as exc:
+                raise AuditError(
+                    f"cannot write to the audit log {self.path} ({exc.strerror})",
+                    fix="free disk space or fix the permissions, then run `hybridgraph audit verify`",
+                ) from None
         return entry
 
     async def aappend(self, record: AuditRecord) -> AuditEntry:
         """``append`` in a worker thread: it locks, reads and writes a file, and maybe fsyncs,
         which must not hold up the event loop (other runs, a server's health checks)."""
         return await asyncio.to_thread(self.append, record)
+
+    def rotate(self) -> Path:
+        """Set the log aside, with its head, as ``<stem>.<UTC time><suffix>`` so that a new log
+        starts at ``path``; returns the new name. ``InputError`` when there is neither log nor head."""
+        if not self.path.exists() and not self.heads.path(self.path).exists():
+            raise InputError(f"there is no audit log at {self.path}", fix=f"pass the log's path, or set {AUDIT_ENV}")
+        with self._locked():
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            aside = self.path.with_name(f"{self.path.stem}.{stamp}{self.path.suffix}")
+            self.path.rename(aside)
+            self.heads.move(self.path, aside)
+        return aside
 
     def spent_since(self, since: dt.datetime) -> tuple[float, int]:
         """USD and tokens of the entries logged at or after ``since``.
@@ -138,42 +206,60 @@ class AuditLog:
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
+        """An fd of the log under an exclusive lock, reopened if the log was renamed meanwhile."""
+        while True:
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if _is_file_at(fd, self.path):
+                    yield fd
+                    return
+            finally:
+                os.close(fd)  # closing releases the lock
+
+    def _open(self) -> int:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            return os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise ConfigError(
+            raise AuditError(
                 f"cannot open the audit log {self.path} ({exc.strerror})",
                 fix=f"point {AUDIT_ENV} at a writable file, or fix the folder's permissions",
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield fd
-        finally:
-            os.close(fd)  # closing releases the lock
 
-    def _tail(self, fd: int) -> tuple[int, str]:
-        """The last entry's number and hash (0 and the genesis hash for an empty log)."""
-        last = next(_lines_backwards(fd, block=_TAIL_BLOCK), None)  # an entry is about 600 bytes
-        if last is None:
-            return 0, GENESIS
-        try:
-            entry = json.loads(last)
-            return int(entry["seq"]), str(entry["hash"])
-        except (ValueError, KeyError, TypeError):
-            raise InputError(
-                f"the last line of the audit log {self.path} is damaged; new entries cannot be chained to it",
-                fix=f"run `hybridgraph audit verify {self.path}`, then move the file aside to start a new log",
-            ) from None
+    def _checked_end(self, fd: int, key: bytes) -> Head:
+        """The last entry's number and MAC, once it and the head agree; else ``AuditError``."""
+        raw = next(_lines_backwards(fd, block=_TAIL_BLOCK), None)  # an entry is about 700 bytes
+        last, prev = Head(0, GENESIS), GENESIS
+        if raw is not None:
+            try:
+                entry = read_entry(raw)
+            except LineError as exc:
+                raise AuditError(
+                    f"the last line of the audit log {self.path} {exc.reason}; new entries cannot be chained to it",
+                    fix=f"run `hybridgraph audit verify {self.path}`, then `{ROTATE}` to set it aside "
+                    "and start a new log",
+                ) from None
+            if not entry.verify(key):
+                raise AuditError(
+                    f"the last entry of the audit log {self.path} does not carry this key's MAC: "
+                    "it was edited, or written under another audit key",
+                    fix=f"run `hybridgraph audit verify {self.path}` with the key it was written under",
+                )
+            last, prev = Head(entry.seq, entry.mac), entry.prev
+        problem = end_problem(self.heads.read(self.path, key), last, prev)
+        if problem:
+            raise AuditError(f"the audit log {self.path}: {problem}", fix=end_fix(self.path, self.heads))
+        return last
 
-    def _write_head(self, entry: AuditEntry) -> None:
-        """One fixed-size write in place (cheaper than a rename per entry; done under the lock)."""
-        record = json.dumps({"seq": entry.seq, "hash": entry.hash}).encode().ljust(_HEAD_SIZE)
-        fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            os.pwrite(fd, record, 0)
-        finally:
-            os.close(fd)
+
+def _is_file_at(fd: int, path: Path) -> bool:
+    """True when the open ``fd`` is still the file at ``path`` (not renamed away)."""
+    try:
+        here, there = os.fstat(fd), path.stat()
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 @dataclass(frozen=True)
@@ -233,65 +319,3 @@ def _lines_backwards(fd: int, block: int = 65536, end: int | None = None) -> Ite
         yield from (line for line in reversed(lines) if line)
     if rest:
         yield rest
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The result of checking a log: how many entries were good, and the first problem."""
-
-    entries: int
-    problem: str = ""
-    line: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the whole log checks out."""
-        return not self.problem
-
-
-def verify_log(path: Path) -> Verification:
-    """Check every entry's hash, the chain and the numbering, and the log's end against its head."""
-    try:
-        lines = path.read_bytes().split(b"\n")
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the audit log {path} ({exc.strerror})", fix="pass the path of an audit log"
-        ) from None
-    if lines and lines[-1] == b"":
-        lines.pop()
-    prev, seq = GENESIS, 0
-    for number, raw in enumerate(lines, start=1):
-        problem = _check_line(raw, prev, seq + 1)
-        if problem:
-            return Verification(number - 1, f"entry {seq + 1} (line {number}) {problem}", number)
-        entry = json.loads(raw)
-        prev, seq = entry["hash"], entry["seq"]
-    return Verification(len(lines), _check_head(path, seq, prev), None)
-
-
-def _check_line(raw: bytes, prev: str, seq: int) -> str:
-    try:
-        entry = AuditEntry.model_validate_json(raw)
-    except ValidationError:
-        return "is not a complete audit entry"
-    if entry.digest() != entry.hash:
-        return "was edited: its hash does not match its content"
-    if entry.prev != prev:
-        return "does not follow the entry before it: an entry was deleted, inserted or moved here"
-    if entry.seq != seq:
-        return f"is numbered {entry.seq}: entries were deleted, inserted or moved"
-    return ""
-
-
-def _check_head(path: Path, seq: int, last_hash: str) -> str:
-    head_path = path.with_name(path.name + ".head")
-    try:
-        head: dict[str, Any] = json.loads(head_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return ""  # a log copied without its head: only the chain can be checked
-    except (OSError, ValueError):
-        return f"the head file {head_path.name} is damaged"
-    if head.get("seq") != seq or head.get("hash") != last_hash:
-        recorded = head.get("seq")
-        return f"the log ends at entry {seq}, but its head file records entry {recorded}: entries were cut off the end"
-    return ""

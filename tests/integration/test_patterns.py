@@ -87,7 +87,9 @@ async def test_cascade_routes_as_the_policy_says_and_no_pii_leaves(
 
     uses = result["uses"]
     entries = [json.loads(line) for line in audit.path.read_text().splitlines()]
-    assert len(entries) == len(uses) and {e["run_id"] for e in entries} == {"run-e2e"}
+    calls = [e for e in entries if e["kind"] != "intent"]  # a cloud call is announced by an intent first
+    assert len(calls) == len(uses) and {e["run_id"] for e in entries} == {"run-e2e"}
+    assert [e["intent"] for e in calls if e["zone"] != "local"] == [e["seq"] for e in entries if e["kind"] == "intent"]
     e = result["economics"]
     assert e["model_steps"] == len(uses) and 0 < e["local_share"] <= 1
     if "escalate" in rules:
@@ -152,5 +154,6 @@ async def test_parallel_and_split_on_real_models_keep_pii_in(
     wire = cloud_server.proxy.raw
     assert wire and all(value.encode() not in wire for value in PII)
     assert result["status"] in ("accepted", "needs_human", "unverified")
-    assert len(audit.path.read_text().splitlines()) == len(result["uses"])
+    kinds = [json.loads(line)["kind"] for line in audit.path.read_text().splitlines()]
+    assert len(kinds) - kinds.count("intent") == len(result["uses"]) and kinds.count("intent") >= 1
     assert result["economics"]["zones"]["public"]["calls"] >= 1

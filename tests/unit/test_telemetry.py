@@ -187,14 +187,15 @@ async def test_concurrent_runs_get_separate_traces(
     for s in finished:
         by_trace.setdefault(s.context.trace_id, set()).add(str(s.attributes.get(Attr.CONVERSATION_ID)))
     assert len(by_trace) == 4 and all(len(ids) == 1 for ids in by_trace.values())
-    assert verify_log(log.path).ok and verify_log(log.path).entries == 8
+    assert verify_log(log.path).ok and verify_log(log.path).entries == 12  # per run: local, cloud intent, outcome
 
 
 async def test_every_model_call_is_audited_with_run_step_rule_and_verdict(telemetry: Telemetry, tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
     await run_once(telemetry, log)
-    entries = {e["step"]: e for e in map(json.loads, log.path.read_text().splitlines())}
-    assert set(entries) == {"local", "cloud"}
+    rows = [json.loads(line) for line in log.path.read_text().splitlines()]
+    entries = {e["step"]: e for e in rows if e["kind"] != "intent"}
+    assert set(entries) == {"local", "cloud"} and [e["step"] for e in rows if e["kind"] == "intent"] == ["cloud"]
     assert entries["local"]["egress"] == "local" and entries["cloud"]["egress"] == "passed"
     for step, entry in entries.items():
         assert entry["run_id"] == "run-1" and entry["rule"] == "R-test" and entry["endpoint"] == step
@@ -209,7 +210,8 @@ async def test_a_blocked_request_is_audited_with_counts_and_marked_on_its_span(
     cloud = model("cloud", log, TrustZone.PUBLIC, scanner=lambda text: [Finding(0, 4, "PERSON", 0.9)])
     with pytest.raises(EgressBlocked), workflow("review", "run-b", telemetry):
         await cloud.complete(ChatRequest.from_prompt(DOCUMENT))
-    entry = json.loads(log.path.read_text())
+    intent, entry = map(json.loads, log.path.read_text().splitlines())
+    assert intent["kind"] == "intent" and entry["intent"] == intent["seq"]
     assert entry["egress"] == "blocked" and entry["egress_blocked"] == {"PERSON": 1}
     assert entry["outcome"] == "EgressBlocked" and entry["output_tokens"] == 0
     chat = by_name(spans.get_finished_spans())["chat cloud"]

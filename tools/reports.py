@@ -7,6 +7,11 @@ policy's rules that sent it there), the confidence, and why a person should look
 should. It ends with a summary table per category, the routing and cost summary, and the
 escalations that were skipped. Reports are for the people who run the review, on this
 machine: they hold the document's real names.
+
+Text that comes from the document or a model (quotes, explanations, file names) is written
+with ``md_text``: it renders as exactly its text, so a Markdown image or link in a clause is
+shown, never fetched or made a link. The HTML page renders no images, links or raw HTML at
+all, and its Content-Security-Policy lets it load nothing but its own inline style.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -21,7 +27,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FORMATS", "Report", "ReportFinding", "build_report", "finished_reports", "report_path", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "Report",
+    "ReportFinding",
+    "build_report",
+    "finished_reports",
+    "md_text",
+    "report_path",
+    "write_reports",
+]
 
 SCHEMA_VERSION = "2"  # 2: input_sha256 and pipeline_sha256
 FORMATS = {"json": "json", "markdown": "md", "html": "html"}
@@ -179,14 +194,14 @@ def finished_reports(
 
 def markdown(report: Report) -> str:
     """The report as Markdown."""
-    lines = [f"# {report.pipeline}: {Path(report.source).name}", ""]
+    lines = [f"# {md_text(report.pipeline)}: {md_text(Path(report.source).name)}", ""]
     lines += [
         f"Run `{report.run_id}` · {report.created} · sensitivity **{report.sensitivity}** · "
         f"{report.needs_review} item(s) need a person's review",
         "",
     ]
     if report.skipped_escalations:
-        lines += ["> **Escalations skipped.** " + " ".join(report.skipped_escalations), ""]
+        lines += ["> **Escalations skipped.** " + " ".join(map(md_text, report.skipped_escalations)), ""]
     for i, f in enumerate((f for f in report.findings if f.status != "not_found"), 1):
         lines += _finding_md(i, f)
     lines += [
@@ -198,25 +213,27 @@ def markdown(report: Report) -> str:
     for f in report.findings:
         confidence = "" if f.confidence is None else f"{f.confidence:.2f}"
         review = "yes" if f.review or f.status == "needs_review" else ""
-        lines.append(f"| {f.category} | {f.status} | {f.rule} | {f.route} | {confidence} | {review} |")
+        lines.append(
+            f"| {md_text(f.category)} | {f.status} | {md_text(f.rule)} | {f.route} | {confidence} | {review} |"
+        )
     lines += ["", *_economics_md(report)]
     return "\n".join(lines)
 
 
 def _finding_md(i: int, f: ReportFinding) -> list[str]:
-    title = f"## {i}. {f.category}: {f.status.replace('_', ' ')}" + (f" ({f.rule})" if f.rule else "")
+    title = f"## {i}. {md_text(f.category)}: {f.status.replace('_', ' ')}" + (f" ({md_text(f.rule)})" if f.rule else "")
     lines = [title, ""]
     if f.quote:
-        lines += [f"> {' '.join(f.quote.split())}", "", f"*Line {f.line}, characters {f.start} to {f.end}.*", ""]
+        lines += [f"> {md_text(f.quote)}", "", f"*Line {f.line}, characters {f.start} to {f.end}.*", ""]
     if f.label:
         lines.append(f"- **Label:** {f.label.replace('_', ' ')}")
     lines += [
-        f"- **Explanation:** {f.explanation}",
-        f"- **Route:** {f.route} ({f.route_reason or 'no model step'})",
+        f"- **Explanation:** {md_text(f.explanation)}",
+        f"- **Route:** {f.route} ({md_text(f.route_reason or 'no model step')})",
         f"- **Confidence:** {'n/a' if f.confidence is None else f'{f.confidence:.2f}'}",
     ]
     if f.review:
-        lines.append(f"- **Needs review:** {f.review}")
+        lines.append(f"- **Needs review:** {md_text(f.review)}")
     return [*lines, ""]
 
 
@@ -235,21 +252,40 @@ def _economics_md(report: Report) -> list[str]:
         lines.append(
             f"- All in the cloud ({e.get('counterfactual_endpoint')}) would have cost ${e['counterfactual_usd']:.4f}"
         )
-    lines += [f"- Fault: {f.get('endpoint')} {f.get('error')}: {f.get('message')}" for f in report.faults]
-    lines += [f"- Note: {w}" for w in report.warnings]
+    faults = (f"{f.get('endpoint')} {f.get('error')}: {f.get('message')}" for f in report.faults)
+    lines += [f"- Fault: {md_text(fault)}" for fault in faults]
+    lines += [f"- Note: {md_text(w)}" for w in report.warnings]
     return lines
 
 
 def to_html(report: Report) -> str:
-    """The report as a standalone HTML page (the Markdown, rendered)."""
+    """The report as a standalone HTML page (the Markdown, rendered) that loads nothing: no raw
+    HTML, images or links are rendered, and its Content-Security-Policy allows only inline style."""
     from markdown_it import MarkdownIt
 
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown(report))
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["image", "link", "autolink"])
+    body = renderer.render(markdown(report))
     title = html.escape(f"{report.pipeline}: {Path(report.source).name}")
     return (
-        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>{_CSP}"
         f"<title>{title}</title><style>{_CSS}</style></head><body>\n{body}</body></html>"
     )
+
+
+def md_text(value: object) -> str:
+    """``value`` as Markdown on one line that renders as exactly its text in CommonMark and GFM:
+    runs of white space become one space, and every character that could start an image, a
+    link, an autolink (``<…>``, ``http://``, a domain name, e-mail), raw HTML, code, emphasis or
+    a table cell is escaped with a backslash."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(), " ".join(str(value).split()))
+
+
+# the dot between letters too: viewers that linkify (GitHub, VS Code) turn "evil.example" into a link
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|~&#@]|:(?=/)|(?<=\w)\.(?=[^\W\d_])")
+_CSP = (
+    "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    "<meta name='referrer' content='no-referrer'>"
+)
 
 
 _CSS = (

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybridgraph.errors import InputError
 from hybridgraph.tools.chunking import Chunk, join_chunks, split_contract, split_plain
 from hybridgraph.tools.embeddings import Embedder
-from hybridgraph.tools.loaders import MAX_BYTES, SUFFIXES, LoadedDocument, load_document
+from hybridgraph.tools.loaders import MAX_BYTES, LoadedDocument, expand_paths, load_document
 from hybridgraph.tools.pii.classify import ClassificationRules, classify_spans
 from hybridgraph.tools.pii.detector import Detector, shared_detector
 from hybridgraph.tools.sparse import Bm25Encoder
@@ -130,15 +130,3 @@ def embedding_text(passage: Passage) -> str:
     if passage.section and not text.startswith(passage.section):
         return f"{passage.section}\n{text}"
     return text
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given (whatever their type, so an unsupported one is reported), and the supported
-    files inside folders, recursively, in name order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        else:
-            files.append(path)
-    return files

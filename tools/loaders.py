@@ -1,20 +1,25 @@
-"""Reading documents from disk with LangChain's community loaders: PDF, DOCX, HTML, Markdown, text.
+"""Reading documents from disk: PDF, DOCX, HTML, Markdown, text; and finding them in folders.
 
-Every failure is an ``InputError`` that names the file and what to do; the ingestion loop
-reports it and goes on with the next file.
+A file is read once, as bytes, and its format's reader (``hybridgraph.tools.readers``) takes
+the text from those bytes, with decompression bounded. Every failure is an ``InputError`` that
+names the file, the real cause (permission, encoding, a link loop, a decompression bomb) and
+what to do; the ingestion loop reports it and goes on with the next file.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
-import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from hybridgraph.errors import InputError
+from hybridgraph.textinput import decode_text, read_bytes, refuse_nul
+from hybridgraph.tools.readers import UnpackLimits, read_docx, read_html, read_pdf
 
-__all__ = ["MAX_BYTES", "SUFFIXES", "LoadedDocument", "load_document"]
+__all__ = ["MAX_BYTES", "SUFFIXES", "LoadedDocument", "expand_paths", "load_document"]
 
 #: Files larger than this are refused (``max_bytes`` overrides it).
 MAX_BYTES = 20 * 1024 * 1024
@@ -33,10 +38,12 @@ class LoadedDocument:
 
 
 def load_document(path: Path, max_bytes: int = MAX_BYTES, doc_type: str | None = None) -> LoadedDocument:
-    """The text of ``path``; ``doc_type`` is "contract" or "document" (guessed when not given)."""
+    """The text of ``path``; ``doc_type`` is "contract" or "document" (guessed when not given).
+    A compressed format may unpack to ``UnpackLimits.for_file(max_bytes)``; text with a NUL is refused."""
     _check_file(path, max_bytes)
+    data = read_bytes(path)
     try:
-        pages = _loader(path).load()
+        text = _extract(path.suffix.lower(), data, path.name, UnpackLimits.for_file(max_bytes))
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - each reader fails in its own way on a damaged file
@@ -44,7 +51,7 @@ def load_document(path: Path, max_bytes: int = MAX_BYTES, doc_type: str | None =
             f"{path.name} could not be read as {path.suffix.lstrip('.').upper()} ({type(exc).__name__})",
             fix="check that the file opens in its usual program, or convert it to text",
         ) from None
-    text = "\n\n".join(page.page_content for page in pages)
+    refuse_nul(text, path.name)
     if not text.strip():
         raise InputError(
             f"{path.name} has no text",
@@ -63,15 +70,55 @@ def guess_doc_type(text: str) -> str:
     return "contract" if _CONTRACT_WORDS.search(text[:3000]) else "document"
 
 
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given (whatever their type, so an unsupported one is reported), and inside folders,
+    recursively and in name order, the supported files (a broken link among them) and every link
+    that loops, so that ``load_document`` reports it rather than it being skipped quietly. Links
+    to folders are followed, except one that leads back to a folder it is in: that one is listed."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(_walk(path, ())) if path.is_dir() else [path]
+    return files
+
+
+def _walk(folder: Path, above: tuple[Path, ...]) -> list[Path]:
+    real = folder.resolve()
+    if real in above:
+        return [folder]
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # unreadable: load_document names the cause
+        return [folder]
+    found: list[Path] = []
+    for entry in entries:
+        if entry.is_dir():
+            found += _walk(entry, (*above, real))
+        elif entry.suffix.lower() in SUFFIXES or _loops(entry):
+            found.append(entry)
+    return found
+
+
+def _loops(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def _check_file(path: Path, max_bytes: int) -> None:
-    if not path.is_file():
-        raise InputError(f"{path} is not a file", fix="pass files, or folders that contain them")
+    if path.is_dir():
+        _refuse_folder(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        read_bytes(path)  # raises the InputError that names the cause (missing, a loop, a broken link)
+        raise
     if path.suffix.lower() not in SUFFIXES:
         raise InputError(
             f"{path.name}: '{path.suffix or 'no extension'}' is not a supported format",
             fix=f"convert it to one of {', '.join(SUFFIXES)}",
         )
-    size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
             f"{path.name} is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit",
@@ -81,27 +128,22 @@ def _check_file(path: Path, max_bytes: int) -> None:
         raise InputError(f"{path.name} is empty", fix="pass a document with some text in it")
 
 
-def _loader(path: Path) -> Any:
-    with warnings.catch_warnings():
-        # langchain-community announces its sunset on import; the loaders used here still work.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _pick_loader(path)
+def _refuse_folder(path: Path) -> None:
+    if path.is_symlink() and path.parent.resolve().is_relative_to(path.resolve()):
+        raise InputError(
+            f"{path} is a symbolic link loop: it leads back to a folder that contains it",
+            fix="remove the link, or point it outside the folder",
+        )
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise InputError(f"permission denied: cannot list the folder {path}", fix=f"run `chmod u+rx '{path}'`")
+    raise InputError(f"{path} is a folder, not a file", fix="pass files, or folders that contain them")
 
 
-def _pick_loader(path: Path) -> Any:
-    suffix = path.suffix.lower()
+def _extract(suffix: str, data: bytes, name: str, limits: UnpackLimits) -> str:
     if suffix == ".pdf":
-        from langchain_community.document_loaders import PyPDFLoader
-
-        return PyPDFLoader(str(path))
+        return read_pdf(data, name, limits)
     if suffix == ".docx":
-        from langchain_community.document_loaders import Docx2txtLoader
-
-        return Docx2txtLoader(str(path))
+        return read_docx(data, name, limits)
     if suffix in (".html", ".htm"):
-        from langchain_community.document_loaders import BSHTMLLoader
-
-        return BSHTMLLoader(str(path), open_encoding="utf-8", bs_kwargs={"features": "html.parser"})
-    from langchain_community.document_loaders import TextLoader
-
-    return TextLoader(str(path), encoding="utf-8")
+        return read_html(data, name)
+    return decode_text(data, name)

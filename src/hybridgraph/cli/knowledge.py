@@ -34,7 +34,8 @@ def ingest_command(
         bool, typer.Option("--replace", help="delete the collection's passages first (e.g. one an older version made)")
     ] = False,
 ) -> None:
-    """Split, classify, embed and store documents; unreadable files are reported and skipped."""
+    """Split, classify, embed and store documents; unreadable files are reported and skipped.
+    Exit 1 when any file was skipped (the others are stored)."""
     if not collection:
         raise InputError("no collection given", fix="add --collection NAME")
     if doc_type not in (None, "contract", "checklist", "document"):
@@ -60,6 +61,13 @@ def ingest_command(
         f"{report.files} files, {report.chunks} chunks into '{collection}' in {report.seconds:.1f} s "
         f"({rate:.1f} chunks/s); {len(report.skipped)} skipped"
     )
+    if report.skipped:  # exit 1, so that a script notices the files that are not in the collection
+        console.print(
+            f"[bold red]{len(report.skipped)} file(s) skipped[/], each for the reason above; "
+            "[bold]Fix:[/] correct them and ingest them again",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 async def _ingest(

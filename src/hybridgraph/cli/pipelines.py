@@ -96,12 +96,12 @@ def run_pipeline(
 def expand(inputs: list[Path]) -> list[Path]:
     """The files to run on: files as given, folders replaced by the supported files in them."""
     from hybridgraph.errors import InputError
-    from hybridgraph.tools.loaders import SUFFIXES
+    from hybridgraph.tools.loaders import SUFFIXES, expand_paths
 
     files: list[Path] = []
     for path in inputs:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = expand_paths([path])  # a link loop is listed, and fails with its cause
             if not found:
                 raise InputError(f"{path} has no documents", fix=f"put {', '.join(SUFFIXES)} files in it")
             files += found

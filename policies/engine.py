@@ -3,15 +3,20 @@
 ``RulePolicy(policy, zones).decide(features)`` is a pure, synchronous function (no I/O, no
 clock, no OpenTelemetry). After the first rule that fires, three guards apply, in order:
 
-1. **restricted stays local**: an action that would send ``restricted`` data to a non-local
-   zone becomes ``local``, whatever the rules say;
-2. **budget**: an action that would spend money with no USD or tokens left becomes ``local``;
-3. **reachability** (graceful degradation): an action whose non-local endpoint is unreachable
-   ``keep``s the answer in hand for review, or degrades to ``local`` when there is none yet. When
-   the local endpoint is unreachable, the step escalates only as far as its sensitivity and the
-   policy's ``local_fallback`` allow: public and internal data go to the cloud pseudonymised
-   (after a person's approval when ``local_fallback: human``), confidential data after a
-   person's approval, and restricted data stops the run (``deny``, with the reason).
+1. **restricted stays local**: no action sends ``restricted`` data to a non-local zone,
+   whatever the rules say;
+2. **budget**: no action spends money with no USD or tokens left;
+3. **reachability** (graceful degradation): no action goes to an unreachable endpoint.
+
+An escalation one of them stops is *skipped*, never silently dropped: the answer in hand is
+``keep``-ed for review (the run ends ``needs_review``), or, with no answer yet, the step runs
+locally. Either decision names the guard as its ``rule`` and the rule that wanted the
+escalation as ``skipped`` (and in its reason).
+
+When the local endpoint is unreachable, the step escalates only as far as its sensitivity and
+the policy's ``local_fallback`` allow: public and internal data go to the cloud pseudonymised
+(after a person's approval when ``local_fallback: human``), confidential data after a person's
+approval, and restricted data stops the run (``deny``, with the reason).
 """
 
 from __future__ import annotations
@@ -82,25 +87,40 @@ class RulePolicy(RoutingPolicy):
     def _guarded(self, decision: RouteDecision, f: StepFeatures) -> RouteDecision:
         if decision.endpoint is None:
             return decision
-        if decision.zone is not TrustZone.LOCAL and f.sensitivity is Sensitivity.RESTRICTED:
-            decision = self._local(decision, "guard:restricted-local", "restricted data never leaves the local zone")
-        elif decision.endpoint in self.priced and _out_of_budget(f):
-            decision = self._local(decision, "guard:budget", "the budget is spent: no further escalation")
+        stop = self._stop(decision, f)
+        if stop is not None:
+            return self._skipped(decision, f, *stop)
         if decision.target is Action.PARALLEL and not f.can_reach(self.policy.local_endpoint):
             return self._without_local(f)  # no local side to cross-check with
-        if decision.endpoint is None or decision.target is Action.QUEUE or f.can_reach(decision.endpoint):
+        if decision.target is Action.QUEUE or f.can_reach(decision.endpoint):
             return decision
-        return self._unreachable(decision, f)
+        return self._without_local(f)  # a local decision whose endpoint is down
 
-    def _unreachable(self, decision: RouteDecision, f: StepFeatures) -> RouteDecision:
-        local, rule = self.policy.local_endpoint, "guard:unreachable"
-        if decision.target is not Action.LOCAL:
-            if f.has_answer:
-                reason = f"'{decision.endpoint}' is unreachable: the answer in hand is kept for review"
-                return RouteDecision(Action.KEEP, None, None, rule, reason)
-            if f.can_reach(local):
-                return self._local(decision, rule, f"'{decision.endpoint}' is unreachable: degraded")
-        return self._without_local(f)
+    def _stop(self, decision: RouteDecision, f: StepFeatures) -> tuple[str, str] | None:
+        """The guard that stops a decision from sending data out of the local zone, and why
+        (``None`` when none does)."""
+        endpoint = str(decision.endpoint)
+        if decision.zone is TrustZone.LOCAL:
+            return None
+        if f.sensitivity is Sensitivity.RESTRICTED:
+            return "guard:restricted-local", "restricted data never leaves the local zone"
+        if endpoint in self.priced and _out_of_budget(f):
+            return "guard:budget", "the budget is spent"
+        if decision.target is not Action.QUEUE and not f.can_reach(endpoint):
+            return "guard:unreachable", f"'{endpoint}' is unreachable"
+        return None
+
+    def _skipped(self, decision: RouteDecision, f: StepFeatures, rule: str, cause: str) -> RouteDecision:
+        """An escalation the guard ``rule`` stopped: the answer in hand is kept for review, or,
+        with none yet, the step runs locally; both name the rule that wanted it (``skipped``)."""
+        local, was = self.policy.local_endpoint, f"(was: {decision.rule})"
+        if f.has_answer:
+            reason = f"{cause}: the answer in hand is kept for review {was}"
+            return RouteDecision(Action.KEEP, None, None, rule, reason, skipped=decision.rule)
+        if not f.can_reach(local):
+            return self._without_local(f)
+        reason = f"{cause}: degraded to '{local}' {was}"
+        return RouteDecision(Action.LOCAL, local, self.zones[local], rule, reason, skipped=decision.rule)
 
     def _without_local(self, f: StepFeatures) -> RouteDecision:
         local, cloud, rule = self.policy.local_endpoint, self.policy.cloud_endpoint, "guard:local-unreachable"
@@ -114,10 +134,6 @@ class RulePolicy(RoutingPolicy):
             return RouteDecision(Action.HUMAN, None, None, rule, reason)
         reason = f"'{local}' is unreachable: {level.value} data goes to '{cloud}' pseudonymised"
         return RouteDecision(Action.CLOUD_REDACTED, cloud, self.zones[cloud], rule, reason)
-
-    def _local(self, decision: RouteDecision, rule: str, reason: str) -> RouteDecision:
-        endpoint = self.policy.local_endpoint
-        return RouteDecision(Action.LOCAL, endpoint, self.zones[endpoint], rule, f"{reason} (was: {decision.rule})")
 
 
 def _out_of_budget(f: StepFeatures) -> bool:

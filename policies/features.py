@@ -63,7 +63,8 @@ class StepFeatures:
 
 @dataclass(frozen=True, slots=True)
 class RouteDecision:
-    """Where a step goes and why: the rule that fired (or the guard that overrode it)."""
+    """Where a step goes and why: the rule that fired (or the guard that overrode it). When a
+    guard stopped an escalation, ``skipped`` is the id of the rule that wanted it ("" otherwise)."""
 
     target: Action
     endpoint: str | None
@@ -71,6 +72,7 @@ class RouteDecision:
     rule: str
     reason: str
     max_tokens: int | None = None
+    skipped: str = ""
 
     @property
     def leaves(self) -> bool:

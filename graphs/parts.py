@@ -26,7 +26,7 @@ from hybridgraph.errors import (
     ModelNotPulledError,
 )
 from hybridgraph.graphs.economics import Budget, economics
-from hybridgraph.graphs.routing import RouteNode
+from hybridgraph.graphs.routing import RouteNode, skipped_escalations
 from hybridgraph.models.base import ModelClient
 from hybridgraph.models.resilient import transient
 from hybridgraph.policies import RoutingPolicy
@@ -235,9 +235,14 @@ class Parts:
         return out
 
     async def finish(self, state: RunState) -> dict[str, Any]:
-        """The run's status and economics; a local answer is already the restored one."""
+        """The run's status, economics and skipped escalations; a local answer is already the
+        restored one."""
         counterfactual = next(iter(self.cloud.values())).client.endpoint if self.cloud else None
-        out = {"status": run_status(state), "economics": economics(state.get("uses", []), counterfactual, self.budget)}
+        out = {
+            "status": run_status(state),
+            "economics": economics(state.get("uses", []), counterfactual, self.budget),
+            "skipped_escalations": skipped_escalations(state.get("routes", [])),
+        }
         if "restored" not in state and state.get("answer_zone") == TrustZone.LOCAL.value and "answer" in state:
             out["restored"] = state["answer"]
         return out
@@ -324,8 +329,8 @@ def after_queue(state: RunState) -> str:
 
 def run_status(state: RunState) -> str:
     """``accepted``, ``rejected``, ``needs_human``, ``needs_review`` (an answer kept because the
-    escalation could not be made), ``denied``, ``failed`` (no endpoint could do the step) or
-    ``unverified``."""
+    escalation could not be made, or any escalation of the run a guard skipped: such a run is
+    never ``accepted``), ``denied``, ``failed`` (no endpoint could do the step) or ``unverified``."""
     target = state.get("route", {}).get("target")
     verdict = state.get("verification", {}).get("verdict")
     if state.get("human", {}).get("rejected"):
@@ -338,6 +343,8 @@ def run_status(state: RunState) -> str:
         return "failed" if str(state["route"].get("rule", "")).startswith("guard:") else "denied"
     if target == Action.HUMAN.value or verdict == Verdict.NEEDS_HUMAN.value:
         return "needs_human"
+    if any(r.get("skipped") for r in state.get("routes", [])):
+        return "needs_review"
     return "accepted" if verdict == Verdict.ACCEPT.value else "unverified"
 
 

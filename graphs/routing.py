@@ -21,7 +21,7 @@ from hybridgraph.state import RunState
 from hybridgraph.telemetry.spans import record_route
 from hybridgraph.zones import Sensitivity
 
-__all__ = ["CRITERIA", "MAX_ATTEMPTS", "RouteNode", "decision_dict"]
+__all__ = ["CRITERIA", "MAX_ATTEMPTS", "RouteNode", "decision_dict", "skipped_escalations"]
 
 #: The task kind of a split-reasoning step: only the task's wording leaves, no document data.
 CRITERIA = "criteria"
@@ -55,14 +55,20 @@ class RouteNode:
             zone=zone,
             rule=decision.rule,
             reason=decision.reason,
+            skipped=decision.skipped,
         )
         record = {**decision_dict(decision, attempt), "step": self.step}
         return {"route": record, "routes": [record], "attempt": attempt}
 
     def escalates(self, state: RunState) -> bool:
-        """Whether the policy, asked now, would send the step out (to the cloud, or in parallel)."""
+        """Whether the policy, asked now, would send the step out (to the cloud, or in parallel),
+        or would have, had a guard not stopped it (a skipped escalation, which the route node
+        then records)."""
         attempt = state.get("checked", 0)
-        return attempt < MAX_ATTEMPTS and self.policy.decide(self.features(state, attempt)).target.leaves
+        if attempt >= MAX_ATTEMPTS:
+            return False
+        decision = self.policy.decide(self.features(state, attempt))
+        return decision.target.leaves or bool(decision.skipped)
 
     def features(self, state: RunState, attempt: int) -> StepFeatures:
         """What the policy sees of the next step."""
@@ -96,3 +102,10 @@ def decision_dict(decision: RouteDecision, attempt: int) -> dict[str, object]:
     record: dict[str, object] = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(decision).items()}
     record["attempt"] = attempt
     return record
+
+
+def skipped_escalations(routes: list[dict[str, object]]) -> list[str]:
+    """One line per escalation a guard stopped in ``routes`` (per step and rule, the last
+    decision about it): ``"escalation skipped: <guard>: <reason>"``, the reason naming the rule."""
+    last = {(r.get("step"), r["skipped"]): r for r in routes if r.get("skipped")}
+    return [f"escalation skipped: {r['rule']}: {r['reason']}" for r in last.values()]

@@ -5,7 +5,9 @@
           → consult_cloud (pseudonymised excerpts) → verify → restore (values back in, locally) → finish
 
 ``plan`` asks the policy about a step of task kind ``criteria`` whose sensitivity is ``public``
-(only the task's wording leaves); policies allow it with a rule on ``task: [criteria]``.
+(only the task's wording leaves); policies allow it with a rule on ``task: [criteria]``. When
+the criteria's endpoint fails, ``plan`` decides again: the guard skips the escalation, and the
+run cannot end ``accepted``.
 
 The first cloud step sends only the task: the cloud returns review criteria, and the local
 model applies them to the document. If that answer still fails the verifier, the next cloud
@@ -48,9 +50,9 @@ def split(
     graph = parts.graph(pause=checkpointer not in (None, False))
     plan = RouteNode(policy, task, parts.budget, step=CRITERIA, kind=CRITERIA)
     routed(graph, NodeName.PLAN, plan, _after_plan, [NodeName.CRITERIA, NodeName.ROUTE])
-    graph.add_node(NodeName.CRITERIA, TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria")))
+    criteria = TracedNode(NodeName.CRITERIA, Dispatch(parts.cloud, method="criteria"))
+    routed(graph, NodeName.CRITERIA, criteria, _after_criteria, [NodeName.PLAN, NodeName.ROUTE])
     graph.add_edge(NodeName.REDACT, NodeName.PLAN)
-    graph.add_edge(NodeName.CRITERIA, NodeName.ROUTE)
     parts.verified_steps(graph, verifier or VerifierAgent(task), policy)
     return graph.compile(checkpointer=checkpointer, name="split")
 
@@ -58,3 +60,10 @@ def split(
 def _after_plan(state: RunState) -> str:
     leaves = state["route"]["target"] in (Action.CLOUD_REDACTED.value, Action.PARALLEL.value)
     return NodeName.CRITERIA if leaves else NodeName.ROUTE
+
+
+def _after_criteria(state: RunState) -> str:
+    """Criteria in hand go on to the step; when their endpoint went out of use, the policy is
+    asked again, so its guard records the skipped escalation."""
+    fault = state.get("fault")
+    return NodeName.PLAN if fault and fault["outage"] else NodeName.ROUTE

@@ -159,6 +159,7 @@ class RunState(TypedDict, total=False):
     checked: int
     route: dict[str, object]
     routes: Annotated[list[dict[str, object]], operator.add]
+    skipped_escalations: list[str]  # escalations a guard stopped, and why (see ``RouteDecision.skipped``)
     reachable: list[str]
     fault: Fault | None
     faults: Annotated[list[Fault], operator.add]

@@ -53,6 +53,7 @@ class Attr:
     ROUTE_ZONE = "hybridgraph.route.zone"
     ROUTE_RULE = "hybridgraph.route.rule"
     ROUTE_REASON = "hybridgraph.route.reason"
+    ROUTE_SKIPPED = "hybridgraph.route.skipped"  # the rule whose escalation a guard stopped
     SEARCH_MODE = "hybridgraph.search.mode"
     SEARCH_HITS = "hybridgraph.search.hits"
     PII_FINDINGS = "hybridgraph.pii.findings"

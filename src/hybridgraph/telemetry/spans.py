@@ -99,10 +99,14 @@ def tool_span(tool: str, attributes: Mapping[str, AttributeValue] | None = None)
     return hop(Op.TOOL, tool, {Attr.TOOL_NAME: tool, **(attributes or {})})
 
 
-def record_route(step: str, target: str, *, model: str = "", zone: str = "", rule: str = "", reason: str = "") -> None:
-    """A ``route <step>`` span for one policy decision (``reason`` must not quote content)."""
+def record_route(
+    step: str, target: str, *, model: str = "", zone: str = "", rule: str = "", reason: str = "", skipped: str = ""
+) -> None:
+    """A ``route <step>`` span for one policy decision (``reason`` must not quote content);
+    ``skipped`` is the rule whose escalation a guard stopped."""
     attrs = {Attr.ROUTE_TARGET: target, Attr.ROUTE_MODEL: model, Attr.ROUTE_ZONE: zone, Attr.ROUTE_RULE: rule}
-    with hop(Op.ROUTE, step, {k: v for k, v in {**attrs, Attr.ROUTE_REASON: reason}.items() if v}):
+    attrs |= {Attr.ROUTE_REASON: reason, Attr.ROUTE_SKIPPED: skipped}
+    with hop(Op.ROUTE, step, {k: v for k, v in attrs.items() if v}):
         pass
 
 

@@ -16,10 +16,10 @@ the opposite (contradiction) or neither (not_mentioned), and the rule's ``want``
 label into compliant or violation. A statement no passage is about is ``not_mentioned``
 without a model call.
 
-A clause whose sub-run did not end accepted (an escalation skipped because no cloud endpoint
-is configured or reachable, a person's review asked for, no usable answer) is marked
-``needs_review`` with the reason in ``review``; the local model's tentative judgement stays
-in its explanation.
+A clause whose sub-run did not end accepted (an escalation a rule wanted but a guard skipped,
+because no cloud endpoint is configured or reachable or the budget is spent; a person's review
+asked for; no usable answer) is marked ``needs_review`` with the reason in ``review``; the
+local model's tentative judgement stays in its explanation.
 """
 
 from __future__ import annotations
@@ -214,15 +214,26 @@ class ClauseJudge(PipelineAgent):
         return Finding(**{**finding, **update})  # type: ignore[typeddict-item]
 
     def review_reason(self, result: dict[str, Any], answer: dict[str, Any] | None) -> str:
-        """Why a person should look at a clause whose sub-run did not end accepted."""
+        """Why a person should look at a clause whose sub-run did not end accepted. A skipped
+        escalation's reason starts with "escalation skipped" (the report lists those) and
+        names the rule that wanted it."""
         route = result.get("route", {})
-        unavailable: dict[str, str] = self.context.extra.get("unavailable", {})
-        wanted = self.context.policy.cloud_endpoint
-        if str(route.get("rule", "")).startswith("guard:unreachable") and wanted in unavailable:
-            return f"escalation skipped: no cloud endpoint is configured ({wanted}: {unavailable[wanted]})"
+        skipped: list[str] = result.get("skipped_escalations") or []
+        if skipped:
+            return self.configured(skipped[-1], result.get("routes", []))
         if route.get("reason"):
             return f"{route.get('rule')}: {route['reason']}"
         return "no usable judgement" if answer is None else f"the run ended {result.get('status')}"
+
+    def configured(self, skipped: str, routes: list[dict[str, Any]]) -> str:
+        """``skipped`` (a skipped escalation), said plainly when the cloud endpoint is one the
+        pipeline has no working client for."""
+        unavailable: dict[str, str] = self.context.extra.get("unavailable", {})
+        wanted = self.context.policy.cloud_endpoint
+        if wanted not in unavailable or "guard:unreachable" not in skipped:
+            return skipped
+        rule = next((str(r["skipped"]) for r in reversed(routes) if r.get("skipped")), "")
+        return f"escalation skipped: no cloud endpoint is configured ({wanted}: {unavailable[wanted]}) (was: {rule})"
 
 
 def _measured(result: dict[str, Any]) -> list[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
+from document_files import docx, pdf, text_page
 
 from hybridgraph.errors import InputError
 from hybridgraph.tools.embeddings import SentenceTransformerEmbedder
@@ -34,40 +34,6 @@ paid by the Buyer in the twelve months before the claim.
 """
 
 
-def _docx(path: Path, text: str) -> Path:
-    paragraphs = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in text.splitlines())
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-        f'wordprocessingml/2006/main"><w:body>{paragraphs}</w:body></w:document>'
-    )
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("word/document.xml", body)
-    return path
-
-
-def _pdf(path: Path, text: str) -> Path:
-    """A one-page PDF with ``text`` in Helvetica, written by hand (offsets computed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
-
-
 @pytest.fixture(scope="module")
 def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
@@ -81,8 +47,8 @@ def test_every_format_is_read(tmp_path: Path) -> None:
         "a.txt": load_document(tmp_path / "a.txt"),
         "b.md": load_document(tmp_path / "b.md"),
         "c.html": load_document(tmp_path / "c.html"),
-        "d.docx": load_document(_docx(tmp_path / "d.docx", "Termination for convenience\nThirty days notice.")),
-        "e.pdf": load_document(_pdf(tmp_path / "e.pdf", "Change of control requires consent.")),
+        "d.docx": load_document(docx(tmp_path / "d.docx", ["Termination for convenience", "Thirty days notice."])),
+        "e.pdf": load_document(pdf(tmp_path / "e.pdf", [text_page("Change of control requires consent.")])),
     }
     assert texts["a.txt"].doc_type == "contract" and texts["b.md"].doc_type == "document"
     assert "capped" in texts["b.md"].text and "Audit rights" in texts["c.html"].text

@@ -1,7 +1,7 @@
 """Hostile and broken input files: decompression bombs, NUL bytes, bad encodings, permissions, link loops.
 
-Every fixture is made here, in tmp_path. Each refusal is an InputError that names the cause
-and the fix, and never quotes the document.
+Every fixture is made in tmp_path (the builders: tests/document_files.py). Each refusal is an
+InputError that names the cause and the fix, and never quotes the document.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
+import document_files
 import pytest
+from document_files import pdf, text_page
 
 from hybridgraph.errors import InputError
 from hybridgraph.textinput import decode_text, read_bytes, read_text_input
@@ -21,55 +22,10 @@ from hybridgraph.tools.loaders import expand_paths, load_document
 from hybridgraph.tools.readers import UnpackLimits, check_archive
 
 SECRET = "Bartholomew Fitzgerald"
-DOCUMENT_XML = (
-    '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-    'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:body></w:document>'
-)
 
 
 def docx(path: Path, body: str = SECRET, *, extra: dict[str, bytes] | None = None) -> Path:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("word/document.xml", DOCUMENT_XML.format(body))
-        for name, data in (extra or {}).items():
-            z.writestr(name, data)
-    return path
-
-
-def pdf(path: Path, pages: list[bytes], *, compress: bool = False, form: bytes = b"") -> Path:
-    """A PDF with one content stream per page (FlateDecode when ``compress``) and, with ``form``,
-    a form XObject /Fm1 that pages may draw; offsets computed."""
-    n = len(pages)
-    font, xobject = 3 + 2 * n, 4 + 2 * n
-    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode()]
-    for i, content in enumerate(pages):
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 {font} 0 R >> /XObject << /Fm1 {xobject} 0 R >> >> >>".encode()
-        )
-        objects.append(_stream(zlib.compress(content, 9) if compress else content, compress))
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    form_dict = f"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R >> >>"
-    objects.append(_stream(form, False, form_dict.encode()))
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
-
-
-def _stream(data: bytes, flate: bool, entries: bytes = b"") -> bytes:
-    filters = b" /Filter /FlateDecode" if flate else b""
-    return b"<< /Length %d%s %s >>\nstream\n" % (len(data), filters, entries) + data + b"\nendstream"
-
-
-def text_page(text: str) -> bytes:
-    return f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return document_files.docx(path, [body], extra=extra)
 
 
 def refusal(path: Path, **kwargs: int) -> InputError:

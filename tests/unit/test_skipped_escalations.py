@@ -270,3 +270,11 @@ async def test_the_parallel_pattern_with_the_cloud_unavailable_ends_needs_review
     assert result["verification"]["verdict"] == "accept" and not cloud.calls
     assert result["status"] == "needs_review" and result["routes"][0]["skipped"] == "both"
     assert result["skipped_escalations"] == [f"escalation skipped: guard:unreachable: {result['route']['reason']}"]
+
+
+def test_trace_show_names_the_skipped_escalation() -> None:
+    from hybridgraph.cli.trace import _details
+
+    route = {Attr.ROUTE_TARGET: "keep", Attr.ROUTE_RULE: "guard:unreachable", Attr.ROUTE_SKIPPED: "weak"}
+    shown = _details({"attributes": route, "status": "UNSET"})
+    assert shown == "→ keep (rule guard:unreachable) · escalation skipped: weak"

@@ -124,6 +124,8 @@ def _details(span: dict[str, Any]) -> str:
     parts = []
     if Attr.ROUTE_TARGET in a:
         parts.append(f"→ {a[Attr.ROUTE_TARGET]} (rule {a.get(Attr.ROUTE_RULE, '?')})")
+    if Attr.ROUTE_SKIPPED in a:
+        parts.append(f"escalation skipped: {a[Attr.ROUTE_SKIPPED]}")
     if Attr.ZONE in a:
         parts.append(f"zone {a[Attr.ZONE]}")
     if Attr.EGRESS in a and a[Attr.EGRESS] != "local":

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.textinput import read_text_file
 from hybridgraph.tools.rulechecks import RuleCheck, parse_checks
 
 __all__ = ["Checklist", "ChecklistRule", "load_checklist"]
@@ -86,11 +87,9 @@ def _path(ref: str) -> Path:
 @functools.cache
 def _load(path: Path) -> Checklist:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the checklist {path}: {type(exc).__name__}", fix="pass a readable Markdown file"
-        ) from None
+        text = read_text_file(path)
+    except InputError as exc:  # the cause named: missing, permission, encoding with its offset
+        raise ConfigError(f"cannot read the checklist: {exc.message}", fix=exc.fix) from None
     matches = list(_RULE.finditer(text))
     starts = {m.start() for m in matches}
     for odd in (m for m in _RULE_LIKE.finditer(text) if m.start() not in starts):

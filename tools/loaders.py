@@ -51,7 +51,7 @@ def load_document(path: Path, max_bytes: int = MAX_BYTES, doc_type: str | None =
             f"{path.name} could not be read as {path.suffix.lstrip('.').upper()} ({type(exc).__name__})",
             fix="check that the file opens in its usual program, or convert it to text",
         ) from None
-    refuse_nul(text, path.name)
+    refuse_nul(text, f"the text extracted from {path.name}")
     if not text.strip():
         raise InputError(
             f"{path.name} has no text",

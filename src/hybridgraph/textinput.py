@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hybridgraph.errors import InputError
 
-__all__ = ["check_text", "decode_text", "read_bytes", "read_text_input", "refuse_nul"]
+__all__ = ["check_text", "decode_text", "read_bytes", "read_text_file", "read_text_input", "refuse_nul"]
 
 _BINARY_FIX = (
     "convert it to plain UTF-8 text first (e.g. `pdftotext FILE.pdf -`; for UTF-16, `iconv -f utf-16 -t utf-8`), "
@@ -31,6 +31,11 @@ def read_text_input(source: str) -> str:
     if source == "-":
         return check_text(decode_text(sys.stdin.buffer.read(), "standard input"), "standard input")
     return check_text(decode_text(read_bytes(Path(source)), source), source)
+
+
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of file ``path`` (a configuration, a checklist), by the same rule as documents."""
+    return decode_text(read_bytes(path), str(path))
 
 
 def read_bytes(path: Path) -> bytes:
@@ -74,12 +79,13 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def refuse_nul(text: str, name: str) -> str:
-    """``text`` unchanged; ``InputError`` with the character offset when it holds a NUL."""
+    """``text`` unchanged; ``InputError`` with the character offset when it holds a NUL
+    (``name`` says whose text it is: "the text extracted from x.pdf", "line 3's text")."""
     nul = text.find("\x00")
     if nul >= 0:
         raise InputError(
-            f"the text extracted from {name} contains a NUL character at offset {nul}",
-            fix="convert the document to plain UTF-8 text with another tool and pass that file",
+            f"{name} contains a NUL character at offset {nul}",
+            fix="pass plain UTF-8 text without NULs (convert a document with another tool, e.g. `pdftotext`)",
         )
     return text
 

@@ -16,7 +16,8 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hybridgraph.errors import ConfigError
+from hybridgraph.errors import ConfigError, InputError
+from hybridgraph.textinput import read_text_file
 from hybridgraph.yamlstrict import parse_yaml
 
 __all__ = ["load_yaml_model", "validate_yaml_text"]
@@ -29,11 +30,9 @@ def load_yaml_model(path: Path | str, model: type[M], context: dict[str, Any] | 
     ``context`` goes to pydantic's validators (``ValidationInfo.context``)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"no such file: {file}", fix="check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {file}: {exc}", fix="pass a readable UTF-8 YAML file") from None
+        text = read_text_file(file)  # the cause named: missing, permission, encoding with its offset
+    except InputError as exc:
+        raise ConfigError(exc.message, fix=exc.fix) from None
     return validate_yaml_text(text, model, source=file, context=context)
 
 

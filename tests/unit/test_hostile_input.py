@@ -28,6 +28,11 @@ def docx(path: Path, body: str = SECRET, *, extra: dict[str, bytes] | None = Non
     return document_files.docx(path, [body], extra=extra)
 
 
+def denied(self: Path) -> bytes:
+    """``Path.read_bytes`` of a file this user may not read (tests run as root, who reads all)."""
+    raise PermissionError(13, "Permission denied", str(self))
+
+
 def refusal(path: Path, **kwargs: int) -> InputError:
     with pytest.raises(InputError) as caught:
         load_document(path, **kwargs)
@@ -144,9 +149,6 @@ def test_permission_denied_says_so_with_the_fix(tmp_path: Path, monkeypatch: pyt
     path = tmp_path / "locked.md"
     path.write_text("text")
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
-
     monkeypatch.setattr(Path, "read_bytes", denied)
     error = refusal(path)
     assert error.message == f"permission denied: cannot read {path}"
@@ -221,3 +223,28 @@ def test_ingest_exits_non_zero_and_names_what_it_skipped(monkeypatch: pytest.Mon
     assert "1 skipped" in result.output and "1 file(s) skipped" in result.output
     report.skipped.clear()
     assert CliRunner().invoke(app, ["ingest", "docs", "--collection", "kb"]).exit_code == 0
+
+
+def test_a_nul_in_a_redact_batch_line_is_that_line_s_error() -> None:
+    from typing import Any, cast
+
+    from hybridgraph.cli.redact import _batch_line
+
+    result = _batch_line(cast(Any, None), '{"id": "a", "text": "Bartholo\\u0000mew"}', 3)
+    assert result == {"id": "a", "line": 3, "error": "the text contains a NUL character at offset 8"}
+
+
+def test_configuration_files_name_the_cause_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridgraph.errors import ConfigError
+    from hybridgraph.policies import Policy
+    from hybridgraph.tools.checklist import load_checklist
+
+    (tmp_path / "policy.yaml").write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ConfigError, match="invalid byte 0xE9 at offset 9") as caught:
+        Policy.from_file(tmp_path / "policy.yaml")
+    assert "iconv" in (caught.value.fix or "")
+    (tmp_path / "list.md").write_text("# Checklist\n")
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ConfigError, match="cannot read the checklist: permission denied") as locked:
+        load_checklist(str(tmp_path / "list.md"))
+    assert "chmod" in (locked.value.fix or "")

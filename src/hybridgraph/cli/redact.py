@@ -106,6 +106,13 @@ def _batch_line(job: _Job, line: str, number: int) -> dict[str, Any]:
             raise TypeError
     except (json.JSONDecodeError, KeyError, TypeError):
         return {"id": None, "line": number, "error": 'not a JSON object with a string "text"'}
+    from hybridgraph.errors import InputError
+    from hybridgraph.textinput import refuse_nul
+
+    try:
+        refuse_nul(text, "the text")  # the same rule as for a file: a NUL ("\u0000") is refused
+    except InputError as exc:
+        return {"id": record.get("id"), "line": number, "error": exc.message}
     return {"id": record.get("id"), **_redact(job, text)}
 
 

@@ -74,14 +74,14 @@ default: local
 async def test_the_issue_in_a_pipeline_reviews_the_clause_and_lists_the_skipped_escalation(tmp_path: Path) -> None:
     # The same, through contract review's clause judge, with `cloud-gpt` not configured.
     (tmp_path / "weak.yaml").write_text(WEAK_POLICY)
-    finder = {"categories": ["Governing Law"], "min_score": 0.4, "ranking": "lexical"}
-    steps = [("redact", "redactor"), ("find", "clause-finder", finder), ("judge", "clause-judge", {"samples": 3})]
-    steps += [("verify_quotes", "quote-verifier"), ("report", "reporter")]
+    finder: dict[str, Any] = {"categories": ["Governing Law"], "min_score": 0.4, "ranking": "lexical"}
+    steps = [("redact", "redactor", {}), ("find", "clause-finder", finder), ("judge", "clause-judge", {"samples": 3})]
+    steps += [("verify_quotes", "quote-verifier", {}), ("report", "reporter", {})]
 
     def reply(request: ChatRequest) -> str:
         return judgement("compliant", "", "an accepted law") if request.seed is None else judgement("violation")
 
-    options = {"clients": fake_clients(reply), "redactor": RedactorAgent(detector=Names())}
+    options = {"clients": fake_clients(reply), "redactor": RedactorAgent(detector=Names())}  # type: ignore[arg-type]
     pipeline = Pipeline.compose("weak-review", steps, policy=str(tmp_path / "weak.yaml"), **options)
     result = await pipeline.run(CONTRACT, source="msa.txt")
     assert result.report is not None

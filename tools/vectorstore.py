@@ -4,6 +4,15 @@
 mode in a folder of the data home (no server). ``QDRANT_URL`` (and ``QDRANT_API_KEY``) select a
 Qdrant server instead; the code path is otherwise the same. ``":memory:"`` is for tests.
 
+At rest, the local store is owner-only: its folder and every file qdrant-client writes in it are
+0700 and 0600, and the passages' text, section headings and source names are encrypted with the
+vault key (``hybridgraph.tools.payloads.SealedPayloads``); search returns them decrypted. The
+payloads of a Qdrant server stay in the clear by default (``PlainPayloads``): the server is a
+system its operator secures (disk, TLS, ``QDRANT_API_KEY``), every host that shares it would need
+the same key, and its collections stay readable by other tools; pass
+``payloads=SealedPayloads()`` to encrypt there too. A local collection an earlier hybridgraph
+stored in the clear is refused with the fix (ingest again with ``--replace``).
+
 Point ids are derived from a passage's source, offsets and text, so ingesting the same document
 again overwrites its points instead of adding copies. Each point has two named vectors: a dense
 embedding (``dense``) and BM25 weights of its words (``bm25-words``, sparse, with Qdrant's IDF
@@ -26,7 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridgraph.errors import ConfigError, EndpointUnreachableError, InputError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_dir, private_tree
 from hybridgraph.tools.fusion import fuse
+from hybridgraph.tools.payloads import PayloadCodec, PlainPayloads, SealedPayloads
 from hybridgraph.tools.sparse import SparseVector
 from hybridgraph.zones import Sensitivity
 
@@ -81,10 +92,22 @@ def passage_id(source: str, start: int, end: int, text: str) -> str:
 
 
 class QdrantStore:
-    """Collections of passages in Qdrant: local folder (default), ``:memory:``, or a server."""
+    """Collections of passages in Qdrant: local folder (default), ``:memory:``, or a server.
 
-    def __init__(self, location: str | Path | None = None, *, url: str | None = None, api_key: str | None = None):
+    ``payloads`` says how passages are kept in the points' payloads: by default sealed
+    (``SealedPayloads``) in a local folder, in the clear (``PlainPayloads``) in memory and on a server.
+    """
+
+    def __init__(
+        self,
+        location: str | Path | None = None,
+        *,
+        url: str | None = None,
+        api_key: str | None = None,
+        payloads: PayloadCodec | None = None,
+    ):
         self.url = url
+        self._folder: Path | None = None  # a local store's folder, kept owner-only
         if url:
             self.where = url
             self._options: dict[str, Any] = {"url": url, "api_key": api_key, "check_compatibility": False}
@@ -92,10 +115,11 @@ class QdrantStore:
             self.where = ":memory:"
             self._options = {"location": ":memory:"}
         else:
-            folder = Path(location) if location else DataHome.from_env().ensure("qdrant")
-            self.where = str(folder)
-            self._options = {"path": str(folder)}
-        self._current: set[str] = set()  # collections seen to have this version's named vectors
+            self._folder = Path(location) if location else DataHome.from_env().ensure("qdrant")
+            self.where = str(self._folder)
+            self._options = {"path": str(self._folder)}
+        self.payloads = payloads or (SealedPayloads() if self._folder else PlainPayloads())
+        self._current: dict[str, int] = {}  # collections checked to be this version's: their dense size
 
     @functools.cached_property
     def _client(self) -> Any:
@@ -103,7 +127,11 @@ class QdrantStore:
         from qdrant_client import AsyncQdrantClient
 
         try:
-            return AsyncQdrantClient(**self._options)
+            if self._folder is not None:
+                private_dir(self._folder)
+            client = AsyncQdrantClient(**self._options)
+            self._private()
+            return client
         except RuntimeError as exc:
             if "already accessed" not in str(exc):
                 raise
@@ -124,10 +152,7 @@ class QdrantStore:
         from qdrant_client import models
 
         if await self._call(self._client.collection_exists(name)):
-            info = await self._call(self._client.get_collection(name))
-            size = _vector_size(info)
-            if size is None:
-                raise _older_collection(name)
+            size = await self._checked(name)
             if size != dim:
                 raise ConfigError(
                     f"collection '{name}' holds {size}-dimensional vectors, but the embedder makes {dim}",
@@ -141,6 +166,7 @@ class QdrantStore:
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
         )
+        self._private()
         if self.url:
             for field in _INDEXED:
                 schema = (
@@ -163,7 +189,7 @@ class QdrantStore:
             raise InputError(f"{len(passages)} passages but {len(vectors)} vectors", fix="embed every passage once")
         sparse = lexical if lexical is not None else [None] * len(passages)
         points = [
-            models.PointStruct(id=p.id, vector=_vectors(v, w), payload=_payload(p))
+            models.PointStruct(id=p.id, vector=_vectors(v, w), payload=self._payload(p))
             for p, v, w in zip(passages, vectors, sparse, strict=True)
         ]
         if points:
@@ -199,7 +225,7 @@ class QdrantStore:
         if vector is None and lexical is None:
             raise InputError("a search needs a dense vector, a BM25 vector or both", fix="pass vector= or lexical=")
         await self.require(name)
-        query_filter = _filter(where, max_sensitivity)
+        query_filter = self._query_filter(where, max_sensitivity)
         sources: list[tuple[Any, str]] = []
         if vector is not None:
             sources.append((list(vector), DENSE))
@@ -212,7 +238,7 @@ class QdrantStore:
         ]
         responses = await self._call(self._client.query_batch_points(name, requests=requests))
         payloads = {point.id: point.payload for response in responses for point in response.points}
-        passage = functools.cache(lambda key: _passage(payloads[key]))  # each payload parsed once
+        passage = functools.cache(lambda key: self._passage(payloads[key]))  # each payload decoded once
         rankings = [[(point.id, float(point.score)) for point in response.points] for response in responses]
         if len(rankings) == 1:
             ranked = rankings[0]
@@ -229,7 +255,7 @@ class QdrantStore:
     async def count(self, name: str, where: Mapping[str, str | int] | None = None) -> int:
         """How many passages the collection holds (matching ``where``)."""
         await self.require(name)
-        result = await self._call(self._client.count(name, count_filter=_filter(where, None), exact=True))
+        result = await self._call(self._client.count(name, count_filter=self._query_filter(where, None), exact=True))
         return int(result.count)
 
     async def collections(self) -> list[str]:
@@ -240,6 +266,8 @@ class QdrantStore:
     async def delete_collection(self, name: str) -> None:
         """Remove a collection and its passages."""
         await self._call(self._client.delete_collection(name))
+        self._current.pop(name, None)
+        self._private()
 
     async def close(self) -> None:
         """Release the client (and the local folder's lock)."""
@@ -254,10 +282,37 @@ class QdrantStore:
                 f"there is no collection '{name}' in {self.where}",
                 fix=f"create it with: hybridgraph ingest PATH... --collection {name}",
             )
+        await self._checked(name)
+
+    async def _checked(self, name: str) -> int:
+        """The size of an existing collection's dense vectors, once it is known to be this
+        version's: named dense and BM25 vectors, and payloads kept as ``payloads`` keeps them."""
         if name not in self._current:
-            if _vector_size(await self._call(self._client.get_collection(name))) is None:
+            size = _vector_size(await self._call(self._client.get_collection(name)))
+            if size is None:
                 raise _older_collection(name)
-            self._current.add(name)
+            sample, _ = await self._call(self._client.scroll(name, limit=1, with_payload=True, with_vectors=False))
+            for point in sample:
+                self.payloads.check(name, point.payload or {})
+            self._current[name] = size
+        return self._current[name]
+
+    def _payload(self, passage: Passage) -> dict[str, Any]:
+        fields = {**passage.model_dump(mode="json"), "sensitivity_rank": passage.sensitivity.rank}
+        return self.payloads.encode(fields)
+
+    def _passage(self, payload: Mapping[str, Any] | None) -> Passage:
+        data = self.payloads.decode(payload or {})
+        data.pop("sensitivity_rank", None)
+        return Passage.model_validate(data)
+
+    def _query_filter(self, where: Mapping[str, str | int] | None, max_sensitivity: Sensitivity | None) -> Any:
+        return _filter({key: self.payloads.match(key, value) for key, value in (where or {}).items()}, max_sensitivity)
+
+    def _private(self) -> None:
+        """Make the local folder and what qdrant-client wrote in it owner-only."""
+        if self._folder is not None:
+            private_tree(self._folder)
 
     async def _call(self, awaitable: Any) -> Any:
         """Await a client call; a server that cannot be reached becomes a clear error."""
@@ -270,16 +325,6 @@ class QdrantStore:
                     fix=f"start it, or correct {URL_ENV} (unset it to use the local store with no server)",
                 ) from None
             raise
-
-
-def _payload(passage: Passage) -> dict[str, Any]:
-    return {**passage.model_dump(mode="json"), "sensitivity_rank": passage.sensitivity.rank}
-
-
-def _passage(payload: Mapping[str, Any] | None) -> Passage:
-    data = dict(payload or {})
-    data.pop("sensitivity_rank", None)
-    return Passage.model_validate(data)
 
 
 def _filter(where: Mapping[str, str | int] | None, max_sensitivity: Sensitivity | None) -> Any:

@@ -3,10 +3,11 @@
 A DOCX is a zip archive and a PDF holds compressed streams, so a small file can expand to
 gigabytes. Before anything is extracted, ``check_archive`` compares the sizes that the zip's
 directory declares (Python's ``zipfile`` never inflates a member past its declared size) with
-``UnpackLimits``; a PDF is read page by page, and its decoded content streams and extracted
-text are counted as they grow. Past a limit the reader stops with an ``InputError`` that says
-which limit and the fix, never what the document says. HTML, Markdown and text go through
-``decode_text``: UTF-8 only, no NUL bytes.
+``UnpackLimits`` (a reader of any other zip-based format must open it through
+``check_archive`` too); a PDF is read page by page, and its decoded content streams and
+extracted text are counted as they grow, while pypdf bounds each stream it inflates. Past a
+limit the reader stops with an ``InputError`` that says which limit and the fix, never what
+the document says. HTML, Markdown and text go through ``decode_text``: UTF-8 only, no NUL bytes.
 """
 
 from __future__ import annotations

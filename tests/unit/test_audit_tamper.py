@@ -226,3 +226,27 @@ def test_the_data_key_is_made_once_when_first_uses_race(tmp_path: Path, monkeypa
         with ThreadPoolExecutor(8) as pool:
             keys = set(pool.map(lambda _: data_key(folder), range(16)))  # noqa: B023
         assert len(keys) == 1 and [p.name for p in folder.iterdir()] == ["key"]
+
+
+def test_the_cli_names_legacy_logs_a_missing_head_and_its_fix_and_rotates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from hybridgraph.cli.main import app
+
+    monkeypatch.setenv("HYBRIDGRAPH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "400")
+    path = tmp_path / "audit.jsonl"
+    legacy_log(path, 2)
+    legacy = CliRunner().invoke(app, ["audit", "verify", str(path)])
+    assert legacy.exit_code == 1 and legacy.output.startswith("legacy:")
+    assert "2 entries in the old unkeyed format" in legacy.output
+    rotated = CliRunner().invoke(app, ["audit", "rotate", str(path)])
+    assert rotated.exit_code == 0 and "set aside as" in rotated.output and not path.exists()
+    AuditLog(path).append(record(1))
+    assert CliRunner().invoke(app, ["audit", "verify", str(path)]).output.startswith("ok:")
+    AuditLog(path).heads.path(path).unlink()
+    missing = CliRunner().invoke(app, ["audit", "verify", str(path)])
+    assert missing.exit_code == 1 and "1 entries but no head" in missing.output
+    assert "Fix:" in missing.output and "hybridgraph audit rotate" in missing.output

@@ -44,15 +44,21 @@ class HeadStore:
 
     def __init__(self, folder: Path | None = None) -> None:
         self._folder = folder
+        self._paths: dict[Path, Path] = {}
 
     @property
     def folder(self) -> Path:
-        """Where the heads are."""
-        return self._folder or DataHome.from_env().vault / "audit-heads"
+        """Where the heads are (the default is read from the environment once)."""
+        if self._folder is None:
+            self._folder = DataHome.from_env().vault / "audit-heads"
+        return self._folder
 
     def path(self, log: Path) -> Path:
-        """The head file of ``log``."""
-        return self.folder / (hashlib.sha256(str(log.resolve()).encode()).hexdigest()[:32] + ".head")
+        """The head file of ``log`` (remembered: an append asks twice)."""
+        if log not in self._paths:
+            name = hashlib.sha256(str(log.resolve()).encode()).hexdigest()[:32] + ".head"
+            self._paths[log] = self.folder / name
+        return self._paths[log]
 
     def read(self, log: Path, key: bytes) -> Head | None:
         """``log``'s head, ``None`` if it has none; ``AuditError`` if it is damaged or not sealed
@@ -76,8 +82,11 @@ class HeadStore:
     def write(self, log: Path, head: Head, key: bytes) -> None:
         """Record ``head`` for ``log`` (under the log's lock)."""
         record = json.dumps({"seq": head.seq, "mac": head.mac, "seal": _seal(key, head)}).encode()
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path(log), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path(log), os.O_WRONLY | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the first head: make the folder
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path(log), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, record.ljust(_HEAD_SIZE), 0)
         finally:

@@ -48,8 +48,15 @@ def test_the_head_lives_outside_the_logs_folder(log: AuditLog) -> None:
     head = log.heads.path(log.path)
     assert head.exists() and head.parent != log.path.parent
     assert [p.name for p in log.path.parent.iterdir()] == ["audit.jsonl"]
-    assert head.stat().st_mode & 0o777 == 0o600
+    assert head.stat().st_mode & 0o777 == 0o600 and head.parent.stat().st_mode & 0o777 == 0o700
+    assert log.path.stat().st_mode & 0o777 == 0o600
     assert HeadStore().folder.parts[-2:] == ("vault", "audit-heads")  # the default: beside the data key
+
+
+def test_a_new_log_folder_is_owner_only(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "new" / "audit" / "audit.jsonl", heads=HeadStore(tmp_path / "heads"))
+    log.append(record(0))
+    assert [oct(p.stat().st_mode & 0o777) for p in (log.path.parent, log.path.parent.parent)] == ["0o700", "0o700"]
 
 
 def test_a_cut_tail_is_found(log: AuditLog) -> None:

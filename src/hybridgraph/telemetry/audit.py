@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hybridgraph.errors import AuditError, InputError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_dir
 from hybridgraph.telemetry.audit_head import ROTATE, Head, HeadStore, end_fix, end_problem
 from hybridgraph.telemetry.audit_key import DuplicateKeyError, audit_key, key_id, sign, strict_json
 
@@ -218,8 +219,10 @@ class AuditLog:
                 os.close(fd)  # closing releases the lock
 
     def _open(self) -> int:
+        """The log opened for appending (created 0600; a missing folder is made 0700 with its parents)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.exists():
+                private_dir(self.path.parent)
             return os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise AuditError(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hybridgraph.errors import AuditError
 from hybridgraph.home import DataHome
+from hybridgraph.owneronly import private_dir
 from hybridgraph.telemetry.audit_key import sign
 
 __all__ = ["ROTATE", "Head", "HeadStore", "end_fix", "end_problem"]
@@ -85,7 +86,7 @@ class HeadStore:
         try:
             fd = os.open(self.path(log), os.O_WRONLY | os.O_CREAT, 0o600)
         except FileNotFoundError:  # the first head: make the folder
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(self.folder)
             fd = os.open(self.path(log), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, record.ljust(_HEAD_SIZE), 0)

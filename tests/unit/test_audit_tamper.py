@@ -186,6 +186,7 @@ def test_a_legacy_log_is_reported_as_legacy_and_rotated_to_start_a_keyed_one(tmp
     damaged = verify_log(log.path, log)
     assert damaged.legacy and damaged.line == 2 and "legacy entry 2" in damaged.problem
     aside = log.rotate()
+    assert aside.with_name(aside.name + ".head").exists() and not log.path.with_name("audit.jsonl.head").exists()
     log.append(record(4))
     assert verify_log(log.path, log).ok and verify_log(aside, log).legacy
 

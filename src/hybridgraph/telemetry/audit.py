@@ -164,8 +164,9 @@ class AuditLog:
         return await asyncio.to_thread(self.append, record)
 
     def rotate(self) -> Path:
-        """Set the log aside, with its head, as ``<stem>.<UTC time><suffix>`` so that a new log
-        starts at ``path``; returns the new name. ``InputError`` when there is neither log nor head."""
+        """Set the log aside, with its head (and a legacy ``.head`` beside it), as
+        ``<stem>.<UTC time><suffix>`` so that a new log starts at ``path``; returns the new name.
+        ``InputError`` when there is neither log nor head."""
         if not self.path.exists() and not self.heads.path(self.path).exists():
             raise InputError(f"there is no audit log at {self.path}", fix=f"pass the log's path, or set {AUDIT_ENV}")
         with self._locked():
@@ -173,6 +174,9 @@ class AuditLog:
             aside = self.path.with_name(f"{self.path.stem}.{stamp}{self.path.suffix}")
             self.path.rename(aside)
             self.heads.move(self.path, aside)
+            legacy_head = self.path.with_name(self.path.name + ".head")  # beside a log of the old format
+            if legacy_head.exists():
+                legacy_head.rename(aside.with_name(aside.name + ".head"))
         return aside
 
     def spent_since(self, since: dt.datetime) -> tuple[float, int]:

@@ -18,8 +18,9 @@ def open_model(
     """A client for ``ref``: an endpoint, an endpoint name, a model string, or the default.
 
     The client comes wrapped, outermost first, in ``InstrumentedModel`` (a ``chat`` span per
-    call), ``AuditedModel`` (an entry in ``audit``, by default ``AuditLog.default()``, per call),
-    for every endpoint outside the local zone the ``EgressGuard`` (there is no way to get an
+    call), ``AuditedModel`` (entries in ``audit``, by default ``AuditLog.default()``: an intent
+    before every non-local call, which is not made when the intent cannot be written, and an
+    entry after every call), for every endpoint outside the local zone the ``EgressGuard`` (there is no way to get an
     unguarded non-local client from here), and the endpoint's retries and circuit breaker
     (``resilient``), which see each attempt. Backends are imported only when first opened, so
     importing hybridgraph stays fast.

@@ -48,6 +48,7 @@ class ClassificationRules(BaseModel):
             "BANK_ACCOUNT": _R,
             "MEDICAL_LICENSE": _R,
             "CRYPTO": _R,
+            "ID_NUMBER": _R,
             "PERSON": _C,
             "EMAIL_ADDRESS": _C,
             "PHONE_NUMBER": _C,

@@ -15,13 +15,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from hybridgraph.errors import DependencyMissingError
 from hybridgraph.tools.pii.findings import Finding, normal_form, resolve_overlaps
 from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordinated_names
+from hybridgraph.tools.pii.names import (
+    DiacriticNameRecognizer,
+    ForeignScriptNameRecognizer,
+    lowercase_paragraphs,
+    truecased,
+)
 from hybridgraph.tools.pii.nlp import (
     CandidatePhoneRecognizer,
     DottedUrlRecognizer,
     FastContextEnhancer,
     trim_pipeline,
 )
+from hybridgraph.tools.pii.normalize import canonical
+from hybridgraph.tools.pii.phones import PhoneRuleRecognizer
 from hybridgraph.tools.pii.recognizers import business_recognizers, deny_list_recognizer, organisation_core
+from hybridgraph.tools.pii.structured import (
+    CardNumberRecognizer,
+    IbanCheckRecognizer,
+    IdDocumentRecognizer,
+    Ipv6Recognizer,
+    ObfuscatedEmailRecognizer,
+)
 
 __all__ = [
     "DEFAULT_ENTITIES",
@@ -60,6 +75,7 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "URL",
     "CRYPTO",
     "MEDICAL_LICENSE",
+    "ID_NUMBER",
     "CONFIDENTIAL_TERM",
 )
 #: Field labels of business documents that spaCy's NER mistakes for organisations or people.
@@ -94,6 +110,10 @@ _LABEL_WORDS = frozenset(
         "E-MAIL",
         "PHONE",
         "ACCOUNT",
+        "PASSPORT",
+        "LICENCE",
+        "LICENSE",
+        "ID",
     }
 )
 #: Texts are analysed in pieces of this size; pieces overlap by ``CHUNK_OVERLAP``.
@@ -145,15 +165,19 @@ class PiiDetector:
         return self._engine
 
     def detect(self, text: str, progress: Callable[[int, int], None] | None = None) -> list[Finding]:
-        """Non-overlapping findings in ``text``, sorted by position.
+        """Non-overlapping findings in ``text``, sorted by position, as spans of ``text`` itself.
 
-        Long texts are analysed in chunks cut at whitespace (spaCy refuses more than 1M
-        characters, and memory grows with length); ``progress(done_chars, total_chars)`` is
-        called after each chunk. A name found once is then redacted at every exact mention.
+        The text's canonical form (``normalize.canonical``: NFKC, invisible characters removed,
+        names broken across lines joined) is what is analysed; each finding is mapped back and
+        covers every original character its value was made of. Long texts are analysed in chunks
+        cut at whitespace (spaCy refuses more than 1M characters, and memory grows with length);
+        ``progress(done_chars, total_chars)`` is called after each chunk. A name found once is
+        then redacted at every exact mention.
         """
-        if not text.strip():
+        form = canonical(text)
+        if not form.text.strip():
             return []
-        return merged(text, self.raw_findings(text, progress))
+        return form.original(merged(form.text, self.raw_findings(form.text, progress)))
 
     def raw_findings(self, text: str, progress: Callable[[int, int], None] | None = None) -> list[Finding]:
         """What the recognizers find in ``text``, chunk by chunk, before ``merged``."""
@@ -179,8 +203,23 @@ class PiiDetector:
         findings += coordinated_names(text, findings)
         findings += address_blocks(text)
         findings += addressee_lines(text, [f.start for f in findings if f.entity_type == "STREET_ADDRESS"])
+        findings += self._lowercase_names(text)
         wanted = set(self.config.entities)
         return [f for f in findings if f.entity_type in wanted]
+
+    def _lowercase_names(self, text: str) -> list[Finding]:
+        """People and organisations in the paragraphs written without capitals, analysed again truecased."""
+        wanted = [e for e in ("PERSON", "ORGANIZATION") if e in self.config.entities]
+        found = []
+        for start, end in lowercase_paragraphs(text) if wanted else []:
+            results = self.engine.analyze(
+                text=truecased(text[start:end]),
+                language=self.config.language,
+                entities=wanted,
+                score_threshold=self.config.score_threshold,
+            )
+            found += [Finding(start + r.start, start + r.end, r.entity_type, float(r.score) * 0.9) for r in results]
+        return found
 
 
 def _trimmed(text: str, finding: Finding) -> Finding:
@@ -293,10 +332,14 @@ def role_terms(text: str) -> frozenset[str]:
 
 
 def _is_role(text: str, finding: Finding, roles: frozenset[str]) -> bool:
+    """True for a person or organisation finding that is a role the text defines, or made of role
+    words alone ("Supplier", "the Service Provider's"): roles stay readable wherever they appear."""
     if finding.entity_type not in ("PERSON", "ORGANIZATION"):
         return False
     value = normal_form(re.sub(r"^(?:the|The|THE)\s+", "", text[finding.start : finding.end]))
-    return value in roles or value.removesuffix("'s").removesuffix("\u2019s") in roles
+    value = value.removesuffix("'s").removesuffix("\u2019s")
+    words = re.findall(r"\w+", value)
+    return value in roles or (bool(words) and all(w in _ROLE_WORDS for w in words))
 
 
 def chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -377,12 +420,27 @@ def _build_engine(config: DetectorConfig) -> Any:
     )
     for name in _DROPPED_RECOGNIZERS:
         engine.registry.remove_recognizer(name)
-    for recognizer in [CandidatePhoneRecognizer(), DottedUrlRecognizer(), *business_recognizers()]:
+    for recognizer in [CandidatePhoneRecognizer(), DottedUrlRecognizer(), *business_recognizers(), *rule_recognizers()]:
         engine.registry.add_recognizer(recognizer)
     deny = deny_list_recognizer(list(config.deny_list))
     if deny is not None:
         engine.registry.add_recognizer(deny)
     return engine
+
+
+def rule_recognizers() -> list[Any]:
+    """The recognizers that find values by their rules (cards, IBANs, phone numbers, IPv6,
+    spelled-out e-mail, labelled ID numbers) and names by their script or spelling."""
+    return [
+        CardNumberRecognizer(),
+        IbanCheckRecognizer(),
+        PhoneRuleRecognizer(),
+        Ipv6Recognizer(),
+        ObfuscatedEmailRecognizer(),
+        IdDocumentRecognizer(),
+        ForeignScriptNameRecognizer(),
+        DiacriticNameRecognizer(),
+    ]
 
 
 def _tldextract_offline() -> None:

@@ -29,6 +29,7 @@ ENTITY_PREFIXES: dict[str, str] = {
     "URL": "URL",
     "CRYPTO": "CRYPTO",
     "MEDICAL_LICENSE": "LICENSE",
+    "ID_NUMBER": "ID",
     "NRP": "NRP",
     "CONFIDENTIAL_TERM": "TERM",
 }

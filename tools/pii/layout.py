@@ -28,7 +28,10 @@ _SEP = r"(?:[ \t]*(?:(?:\n|\?\?\?|\\,|>|,)[ \t]*)+|[ \t]{2,})"
 _SP = r"[ \t]"
 _NUMBER = r"\d{1,5}[a-zA-Z]?\.?"
 # "78 Camiño Ancho 91", "95 55 Halsey Road", "19 pierre delannoyplaats 211", "P.O. Box 101".
-_STREET = rf"(?:\d{{1,5}}{_SP})?{_NUMBER}{_SP}{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}{_NUMBER})?"
+# The street's first word is never a phone extension's ("555-0187 ext. 4411" is no street).
+_STREET = (
+    rf"(?:\d{{1,5}}{_SP})?{_NUMBER}{_SP}(?!(?i:ext|extension|x)\b){_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}{_NUMBER})?"
+)
 _UNIT = rf"(?i:{UNIT_WORDS})[ \t]?#?[ \t]?\d{{1,5}}[a-zA-Z]?"
 _LOCALITY = rf"{_WORD}(?:{_SP}{_WORD}){{0,5}}(?:{_SP}\d{{1,3}}\b)?"
 # Four to six digits that are not a year, or a UK/Canadian postcode.

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from hybridgraph.errors import ConfigError
 from hybridgraph.tools.pii.detector import CHUNK_OVERLAP, DetectorConfig, PiiDetector, merged
 from hybridgraph.tools.pii.findings import Finding
+from hybridgraph.tools.pii.normalize import canonical
 from hybridgraph.tools.pii.worker import WorkerDied, WorkerProcess
 
 __all__ = ["MIN_CHARS", "WORKERS_ENV", "ParallelDetector", "default_workers", "split"]
@@ -77,7 +78,8 @@ class ParallelDetector:
         if not pool or not self._busy.acquire(blocking=False):
             return self.detector.detect(text, progress)
         try:
-            return self._detect_split(text, pool, progress)
+            form = canonical(text)  # as PiiDetector.detect does
+            return form.original(self._detect_split(form.text, pool, progress))
         finally:
             self._busy.release()
 

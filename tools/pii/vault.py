@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hybridgraph.tools.pii.findings import ENTITY_PREFIXES, Finding, normal_form, resolve_overlaps
+from hybridgraph.tools.pii.normalize import strip_invisible
 
 __all__ = ["PLACEHOLDER", "TOKEN_PATTERN", "Restored", "Vault", "pseudonymize", "restore"]
 
@@ -96,14 +97,15 @@ class Vault:
 
 
 def pseudonymize(text: str, findings: list[Finding], vault: Vault) -> str:
-    """``text`` with every finding replaced by its vault placeholder."""
+    """``text`` with every finding replaced by its vault placeholder, and without invisible
+    characters (``normalize.INVISIBLE``): they could hide a value, and the egress guard refuses them."""
     parts: list[str] = []
     cursor = 0
     for finding in resolve_overlaps(findings):
-        parts.append(text[cursor : finding.start])
+        parts.append(strip_invisible(text[cursor : finding.start]))
         parts.append(vault.token_for(finding.prefix, text[finding.start : finding.end]))
         cursor = finding.end
-    parts.append(text[cursor:])
+    parts.append(strip_invisible(text[cursor:]))
     return "".join(parts)
 
 

@@ -1,9 +1,12 @@
 """``EgressGuard``: the last check before any byte leaves for a non-local zone.
 
-It re-scans the exact messages about to be sent. If an entity of a blocked type remains
-(outside the placeholders the redactor put in), it raises ``EgressBlocked`` and the call is
-not made. It never sends "just this once". Every check produces an ``EgressVerdict`` with
-entity types and counts, never values, for the audit log.
+It re-scans the exact messages about to be sent, in their canonical form (``normalize.canonical``:
+NFKC, invisible characters removed, names broken across lines joined). If an entity of a blocked
+type remains (outside the placeholders the redactor put in), or a message still holds invisible
+characters (``INVISIBLE_CONTROL``: zero-width, bidi and other format characters, NUL and other
+controls, which the redactor removes), it raises ``EgressBlocked`` and the call is not made.
+It never sends "just this once". Every check produces an ``EgressVerdict`` with entity types and
+counts, never values, for the audit log.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from dataclasses import dataclass, field
 from hybridgraph.errors import EgressBlocked
 from hybridgraph.models.base import ChatRequest, Completion, ModelClient, StreamChunk, WrappedModel
 from hybridgraph.tools.pii.findings import Finding, overlaps_any
+from hybridgraph.tools.pii.normalize import canonical, invisible_count
 from hybridgraph.tools.pii.vault import PLACEHOLDER
 
-__all__ = ["DEFAULT_ALLOWED_TYPES", "EgressGuard", "EgressVerdict", "Scanner"]
+__all__ = ["DEFAULT_ALLOWED_TYPES", "INVISIBLE_CONTROL", "EgressGuard", "EgressVerdict", "Scanner"]
 
 #: A function that finds sensitive spans in text (``PiiDetector.detect``).
 Scanner = Callable[[str], Sequence[Finding]]
+
+#: What the guard counts invisible characters as: never allowed to leave.
+INVISIBLE_CONTROL = "INVISIBLE_CONTROL"
 
 #: Entity types that may leave by default: place names ("the capital of France").
 DEFAULT_ALLOWED_TYPES: frozenset[str] = frozenset({"LOCATION"})
@@ -93,7 +100,11 @@ class EgressGuard(WrappedModel):
 
     def _count_blocked(self, texts: list[str]) -> dict[str, int]:
         counts: Counter[str] = Counter()
-        for text in texts:
+        for raw in texts:
+            hidden = invisible_count(raw)
+            if hidden:
+                counts[INVISIBLE_CONTROL] += hidden
+            text = canonical(raw).text
             placeholders = [Finding(m.start(), m.end(), "PLACEHOLDER", 1.0) for m in PLACEHOLDER.finditer(text)]
             starts = [p.start for p in placeholders]
             for finding in self.scanner(text):

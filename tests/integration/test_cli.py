@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import OllamaServer
@@ -159,6 +160,29 @@ def test_a_run_leaves_a_trace_to_show_and_open_and_an_audit_entry_to_verify(tmp_
     log.write_text(log.read_text().replace('"output_tokens":', '"output_tokens":1'))
     tampered = hg("audit", "verify", str(log), env=env)
     assert tampered.returncode == 1 and "entry 1 (line 1) was edited" in tampered.stdout
+
+
+def test_a_broken_audit_log_stops_a_cloud_ask_before_anything_is_sent(tmp_path: Path, cloud_server: Any) -> None:
+    from conftest import CLOUD_KEY, CLOUD_KEY_ENV, CLOUD_TEST_MODEL
+
+    catalog = tmp_path / "catalog.yaml"
+    cloud = f"model: litellm:openai/{CLOUD_TEST_MODEL}\n    api_base: {cloud_server.api_base}\n"
+    catalog.write_text(f"endpoints:\n  cloud-gpt:\n    {cloud}    api_key_env: {CLOUD_KEY_ENV}\n")
+    env = {"HYBRIDGRAPH_HOME": str(tmp_path / "home"), "HYBRIDGRAPH_CATALOG": str(catalog), CLOUD_KEY_ENV: CLOUD_KEY}
+    ask = ("ask", "-m", "cloud-gpt", "--max-tokens", "4", "--no-stream", "Name a colour.")
+    assert hg(*ask, env=env).returncode == 0
+    log = tmp_path / "home" / "audit" / "audit.jsonl"
+    assert [json.loads(line)["kind"] for line in log.read_text().splitlines()] == ["intent", "outcome"]
+    with log.open("a") as fh:
+        fh.write('{"seq": 3, "ki')  # the finding: a broken last line let the call through unaudited
+    cloud_server.proxy.clear()
+    refused = hg(*ask, env=env)
+    assert refused.returncode == 2 and "the last line of the audit log" in refused.stderr
+    assert "hybridgraph audit rotate" in refused.stderr and "Traceback" not in refused.stderr
+    assert cloud_server.proxy.raw == b""  # nothing reached the cloud
+    assert hg("audit", "rotate", env=env).returncode == 0
+    assert hg(*ask, env=env).returncode == 0 and cloud_server.proxy.raw
+    assert hg("audit", "verify", env=env).stdout.startswith("ok:")
 
 
 def test_trace_commands_name_the_problem_and_the_fix(tmp_path: Path) -> None:

@@ -62,6 +62,4 @@ def test_every_file_the_commands_leave_in_the_data_home_is_owner_only(tmp_path: 
     assert {"checkpoints/runs.sqlite", "checkpoints/runs-index.sqlite", "audit/audit.jsonl"} <= made
     assert any(name.startswith("traces/") for name in made) and storage.relative_to(home).as_posix() in made
     assert count(home)[1] >= 6
-    # The audit log's folder is made by telemetry/audit.py (``mkdir``, 0755 under the 0700 home, so
-    # unreachable by others); it is left out here until that module makes it with ``private_dir``.
-    assert {path: mode for path, mode in modes(home).items() if path != "audit"} == {}
+    assert modes(home) == {}

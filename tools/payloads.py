@@ -13,7 +13,9 @@ source stays filterable through a keyed digest (HMAC-SHA256 with a key derived f
 key), so equal names match and the name cannot be read or guessed without the key.
 
 The vectors stay as they are (a search needs them): the BM25 vector holds hashes of words and
-their weights, the dense vector an embedding.
+their weights, the dense vector an embedding, from which an attacker with the embedding model can
+recover an approximation of the text; that is why the local store's files are also owner-only.
+The point id is a hash of the source, offsets and text: it confirms a guessed passage, no more.
 """
 
 from __future__ import annotations

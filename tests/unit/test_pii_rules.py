@@ -13,6 +13,7 @@ import pytest
 from hybridgraph.tools.pii.names import (
     DiacriticNameRecognizer,
     ForeignScriptNameRecognizer,
+    lowercase_organisations,
     lowercase_paragraphs,
     truecased,
 )
@@ -176,5 +177,16 @@ def test_lowercase_paragraphs_are_truecased_without_changing_length() -> None:
     (span,) = lowercase_paragraphs(text)
     assert text[span[0] : span[1]] == "she named him joshua\nof berlin"
     line = "she named him joshua"
-    assert truecased(line) == "she Named him Joshua"
+    assert truecased(line) == "she named him Joshua"
     assert len(truecased("ßtraße über")) == len("ßtraße über")
+
+
+def test_instructions_in_lower_case_stay_lower_case() -> None:
+    text = "does the text contain a liability clause? answer as a json object with keys found and quotes signed"
+    assert truecased(text) == text
+
+
+def test_organisations_with_a_legal_form_in_lower_case() -> None:
+    text = "recorded for think computer corporation, then firstpoint inc. and the insurance company paid"
+    found = [text[a:b] for a, b in lowercase_organisations(text)]
+    assert found == ["think computer corporation", "firstpoint inc."]

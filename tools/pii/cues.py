@@ -78,7 +78,8 @@ class PersonCueRecognizer(CodeRecognizer):
 _EMPLOYER = re.compile(
     r"\b(?i:works?[ \t]+(?:at|for)|worked[ \t]+(?:at|for)|employed[ \t]+(?:at|by)|is[ \t]+from|"
     r"(?:a|one|two|three|several)[ \t]+years?[ \t]+at|joined|recorded[ \t]+for|on[ \t]+behalf[ \t]+of|"
-    r"the[ \t]+address[ \t]+of)[ \t]+(?P<name>[A-Z][\w&'\u2019.\-]*(?:[ \t]+(?:[A-Z][\w&'\u2019.\-]*|&|of)){0,3})"
+    r"the[ \t]+address[ \t]+of)[ \t]+(?P<name>(?:[A-Z]|\d+[A-Za-z])[\w&'\u2019.\-]*"
+    r"(?:[ \t]+(?:[A-Z][\w&'\u2019.\-]*|&|of)){0,3})"
 )
 
 

@@ -18,6 +18,7 @@ from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordi
 from hybridgraph.tools.pii.names import (
     DiacriticNameRecognizer,
     ForeignScriptNameRecognizer,
+    lowercase_organisations,
     lowercase_paragraphs,
     truecased,
 )
@@ -208,17 +209,19 @@ class PiiDetector:
         return [f for f in findings if f.entity_type in wanted]
 
     def _lowercase_names(self, text: str) -> list[Finding]:
-        """People and organisations in the paragraphs written without capitals, analysed again truecased."""
-        wanted = [e for e in ("PERSON", "ORGANIZATION") if e in self.config.entities]
+        """People (analysed again truecased) and organisations with a legal form in the paragraphs
+        written without capitals."""
         found = []
-        for start, end in lowercase_paragraphs(text) if wanted else []:
+        for start, end in lowercase_paragraphs(text) if "PERSON" in self.config.entities else []:
+            paragraph = text[start:end]
             results = self.engine.analyze(
-                text=truecased(text[start:end]),
+                text=truecased(paragraph),
                 language=self.config.language,
-                entities=wanted,
+                entities=["PERSON"],
                 score_threshold=self.config.score_threshold,
             )
-            found += [Finding(start + r.start, start + r.end, r.entity_type, float(r.score) * 0.9) for r in results]
+            found += [Finding(start + r.start, start + r.end, "PERSON", float(r.score) * 0.9) for r in results]
+            found += [Finding(start + a, start + b, "ORGANIZATION", 0.8) for a, b in lowercase_organisations(paragraph)]
         return found
 
 

@@ -9,12 +9,13 @@
   capitalised word, or non-stop words next to a lower-case one) are taken with it.
 - ``lowercase_paragraphs``: the paragraphs written without any capital letter ("she named him
   joshua"), where NER finds no names because it relies on capitals. The detector reads them again
-  with every word that is not an English stop word capitalised (``truecased``), and keeps the
-  people and organisations found.
+  with every word capitalised that is not a common English word (``truecased``), and keeps the
+  people found.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import regex
@@ -24,7 +25,14 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from hybridgraph.tools.pii.cues import CodeRecognizer
 
-__all__ = ["DiacriticNameRecognizer", "ForeignScriptNameRecognizer", "lowercase_paragraphs", "truecased"]
+__all__ = [
+    "DiacriticNameRecognizer",
+    "ForeignScriptNameRecognizer",
+    "is_common_word",
+    "lowercase_organisations",
+    "lowercase_paragraphs",
+    "truecased",
+]
 
 # A word with two letters at least, one of them in a script other than Latin.
 _IN_WORD = r"[\p{L}\p{M}'\u2019\-]"
@@ -173,14 +181,60 @@ def lowercase_paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: Words of technical formats that instructions name in lower case; no dictionary lists them.
+_FORMAT_WORDS = frozenset(["json", "xml", "yaml", "csv", "html", "pdf", "url", "api", "sql", "http", "https", "uuid"])
+_SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
+
+
+def is_common_word(word: str) -> bool:
+    """True if ``word`` (lower case) is a common English word, or one inflected ("keys", "signed")."""
+    common = common_words()
+    if word in common or word in _FORMAT_WORDS:
+        return True
+    return any(word.endswith(end) and word[: -len(end)] + add in common for end, add in _SUFFIXES)
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """The words Webster's Second International lists in lower case (``english-words``, MIT): the
+    common words of English. Given names it lists only capitalised ("Joshua"), so they are not here."""
+    from english_words import get_english_words_set
+
+    return frozenset(w for w in get_english_words_set(["web2"]) if w.islower())
+
+
 def truecased(line: str) -> str:
-    """``line`` with the first letter of every word that is not a stop word capitalised; the same length."""
+    """``line`` with the first letter of every word capitalised that is neither a stop word nor a
+    common English word ("she named him Joshua"); the same length. Instructions worded in lower
+    case stay as they are, so NER finds no names in them."""
 
     def capital(match: regex.Match[str]) -> str:
         word = match.group(0)
         head = word[0].upper()
-        if word in STOP_WORDS or len(head) != 1:
+        if word in STOP_WORDS or len(head) != 1 or is_common_word(word):
             return word
         return head + word[1:]
 
     return _WORD.sub(capital, line)
+
+
+_LOWER_FORMS = r"inc|corp|corporation|llc|ltd|limited|plc|gmbh|company|co"
+_LOWER_ORGANISATION = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}])(?P<name>(?:[\p{{Ll}}\d][\p{{Ll}}\p{{M}}\d&'\u2019\-]*[ ]){{1,4}}?)(?:{_LOWER_FORMS})\b\.?"
+)
+
+
+def lowercase_organisations(paragraph: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of organisations named with a legal form in a paragraph without capitals
+    ("firstpoint inc", "nationwide mutual insurance company"). The name is the run of words before
+    the form after the last stop word; before "company" or "co" it must have two words at least
+    ("the insurance company" is no name)."""
+    spans = []
+    for m in _LOWER_ORGANISATION.finditer(paragraph):
+        words = list(_WORD.finditer(paragraph, m.start("name"), m.end("name")))
+        while words and any(w.group(0) in STOP_WORDS for w in words):
+            words = words[1 + max(i for i, w in enumerate(words) if w.group(0) in STOP_WORDS) :]
+        form = paragraph[m.end("name") : m.end()].rstrip(".")
+        if words and not (form in ("company", "co") and len(words) < 2):
+            spans.append((words[0].start(), m.end()))
+    return spans

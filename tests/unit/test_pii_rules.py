@@ -190,3 +190,22 @@ def test_organisations_with_a_legal_form_in_lower_case() -> None:
     text = "recorded for think computer corporation, then firstpoint inc. and the insurance company paid"
     found = [text[a:b] for a, b in lowercase_organisations(text)]
     assert found == ["think computer corporation", "firstpoint inc."]
+
+
+def test_a_partly_found_name_is_widened_by_uncommon_capitalised_neighbours() -> None:
+    from hybridgraph.tools.pii.findings import Finding
+    from hybridgraph.tools.pii.names import extended_names
+
+    text = "Payee Henrietta\nLindgren signed. Laura Gorski\nMinistry of Agriculture"
+    lindgren = text.index("Lindgren")
+    (widened,) = extended_names(text, [Finding(lindgren, lindgren + 8, "PERSON", 0.85)])
+    assert text[widened.start : widened.end] == "Henrietta\nLindgren" and widened.score > 0.85
+    gorski = text.index("Laura")
+    assert extended_names(text, [Finding(gorski, gorski + 12, "PERSON", 0.85)]) == []
+
+
+def test_numbers_broken_across_a_line_are_still_cards_and_ibans() -> None:
+    from hybridgraph.tools.pii.structured import IbanCheckRecognizer
+
+    assert _found(CardNumberRecognizer(), "card 4111\n1111 1111 1111 ok") == ["4111\n1111 1111 1111"]
+    assert _found(IbanCheckRecognizer(), "IBAN DE89\n3704 0044 0532 0130 00 ok") == ["DE89\n3704 0044 0532 0130 00"]

@@ -18,6 +18,7 @@ from hybridgraph.tools.pii.layout import address_blocks, addressee_lines, coordi
 from hybridgraph.tools.pii.names import (
     DiacriticNameRecognizer,
     ForeignScriptNameRecognizer,
+    extended_names,
     lowercase_organisations,
     lowercase_paragraphs,
     truecased,
@@ -205,6 +206,7 @@ class PiiDetector:
         findings += address_blocks(text)
         findings += addressee_lines(text, [f.start for f in findings if f.entity_type == "STREET_ADDRESS"])
         findings += self._lowercase_names(text)
+        findings += extended_names(text, findings)
         wanted = set(self.config.entities)
         return [f for f in findings if f.entity_type in wanted]
 

@@ -24,6 +24,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from hybridgraph.tools.pii.cues import CodeRecognizer
+from hybridgraph.tools.pii.findings import Finding
 
 __all__ = [
     "DiacriticNameRecognizer",
@@ -238,3 +239,38 @@ def lowercase_organisations(paragraph: str) -> list[tuple[int, int]]:
         if words and not (form in ("company", "co") and len(words) < 2):
             spans.append((words[0].start(), m.end()))
     return spans
+
+
+# A capitalised word, and the space or single line break that joins it to the next one.
+_NEIGHBOUR_BEFORE = regex.compile(r"(?<![\p{L}\p{M}])\p{Lu}[\p{L}\p{M}'\u2019\-]+(?:[ \t]|[ \t]*\n[ \t]*)$")
+_NEIGHBOUR_AFTER = regex.compile(r"(?:[ \t]|[ \t]*\n[ \t]*)\p{Lu}[\p{L}\p{M}'\u2019\-]+(?![\p{L}\p{M}])")
+
+
+def extended_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """People and organisations found only in part ("Henrietta Lindgren" where NER found "Lindgren"),
+    widened by up to two capitalised words on each side, even across one line break, that are not
+    common English ("Payee" and "Ministry" are; "Henrietta" is not). Each is scored just above
+    the part it widens."""
+    widened = []
+    for f in findings:
+        if f.entity_type not in ("PERSON", "ORGANIZATION"):
+            continue
+        start, end = f.start, f.end
+        for _ in range(2):
+            before = _NEIGHBOUR_BEFORE.search(text, max(0, start - 40), start)
+            if before is None or _common_capitalised(before.group(0)):
+                break
+            start = before.start()
+        for _ in range(2):
+            after = _NEIGHBOUR_AFTER.match(text, end, min(len(text), end + 40))
+            if after is None or _common_capitalised(after.group(0)):
+                break
+            end = after.end()
+        if (start, end) != (f.start, f.end):
+            widened.append(Finding(start, end, f.entity_type, min(1.0, f.score + 0.01)))
+    return widened
+
+
+def _common_capitalised(word: str) -> bool:
+    value = word.strip().casefold()
+    return value in STOP_WORDS or is_common_word(value)

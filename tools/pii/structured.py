@@ -58,8 +58,8 @@ CARD_SCHEMES: tuple[tuple[int, int], ...] = (
     (9792, 9792),  # Troy
 )
 # Separators are required between groups, so a run splits into groups one way only (no backtracking).
-_DIGIT_RUN = re.compile(r"(?<![\w.,/\-])\d{1,19}(?:[ \-.]\d{1,19}){0,18}(?![\w/]|[.,\-]\d)")
-_GROUP_SEP = re.compile(r"[ \-.]")
+_DIGIT_RUN = re.compile(r"(?<![\w.,/\-])\d{1,19}(?:[ \-.\n]\d{1,19}){0,18}(?![\w/]|[.,\-]\d)")
+_GROUP_SEP = re.compile(r"[ \-.\n]")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -210,7 +210,7 @@ class IdDocumentRecognizer(CodeRecognizer):
 
 
 # Two letters, two check digits, then 11 to 30 letters and digits in any grouping.
-_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,30}\b")
+_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-\n]?[A-Z0-9]){11,30}\b")
 
 
 def iban_valid(value: str) -> bool:
@@ -236,7 +236,7 @@ class IbanCheckRecognizer(CodeRecognizer):
             run = m.group(0)
             cuts = [len(run), *(g.start() for g in reversed(list(_GROUP_SEP.finditer(run))))]
             for cut in cuts:
-                if iban_valid(re.sub(r"[ \-]", "", run[:cut])):
+                if iban_valid(re.sub(r"[ \-\n]", "", run[:cut])):
                     results.append(RecognizerResult(self.entity, m.start(), m.start() + cut, 0.97))
                     break
         return results

@@ -228,7 +228,7 @@ async def test_invisible_characters_and_line_breaks_never_carry_a_value_out(
     model = open_model(cloud_endpoint)
     assert model.layer(EgressGuard) is not None
     cloud_server.proxy.clear()
-    await model.complete(ChatRequest.from_prompt(f"Summarise: {redacted}", max_tokens=8))
+    await model.complete(ChatRequest.from_prompt(f"Repeat the following text exactly:\n{redacted}", max_tokens=8))
     wire = canonical(strip_invisible(cloud_server.proxy.raw.decode("utf-8", "replace"))).text
     digits = re.sub(r"\D", "", wire)
     assert "Lindgren" not in wire and "Henrietta" not in wire

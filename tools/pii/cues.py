@@ -7,12 +7,13 @@ label, an employment phrase. Small NER models miss many such names; the cue find
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-__all__ = ["CodeRecognizer", "EmployerCueRecognizer", "PersonCueRecognizer"]
+__all__ = ["CodeRecognizer", "EmployerCueRecognizer", "PersonCueRecognizer", "SpanRecognizer"]
 
 
 class CodeRecognizer(EntityRecognizer):
@@ -25,6 +26,21 @@ class CodeRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         """Nothing to load."""
+
+
+class SpanRecognizer(CodeRecognizer):
+    """A ``CodeRecognizer`` whose subclasses implement ``spans``: ``(start, end, score)`` of each
+    value of its entity type in a text."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """The spans as Presidio results."""
+        return [RecognizerResult(self.entity, start, end, score) for start, end, score in self.spans(text)]
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
+        """Each value found in ``text``."""
+        raise NotImplementedError
 
 
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'\u2019\-]+"

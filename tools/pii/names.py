@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 import regex
-from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from hybridgraph.tools.pii.cues import CodeRecognizer
+from hybridgraph.tools.pii.cues import SpanRecognizer
 from hybridgraph.tools.pii.findings import Finding
 
 __all__ = [
@@ -41,16 +40,14 @@ _FOREIGN_WORD = rf"(?={_IN_WORD}*\p{{L}}[\p{{M}}'\u2019\-]*\p{{L}}){_IN_WORD}*[^
 _FOREIGN_RUN = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){_FOREIGN_WORD}(?:[ ]{_FOREIGN_WORD}){{0,3}}(?![\p{{L}}\p{{M}}])")
 
 
-class ForeignScriptNameRecognizer(CodeRecognizer):
+class ForeignScriptNameRecognizer(SpanRecognizer):
     """Runs of up to four words written in a non-Latin script, as ``PERSON``."""
 
     entity = "PERSON"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """One result per run."""
-        return [RecognizerResult(self.entity, m.start(), m.end(), 0.6) for m in _FOREIGN_RUN.finditer(text)]
+        yield from ((m.start(), m.end(), 0.6) for m in _FOREIGN_RUN.finditer(text))
 
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'\u2019\-]*")
@@ -108,7 +105,7 @@ _LOANWORDS = frozenset(
 )
 
 
-class DiacriticNameRecognizer(CodeRecognizer):
+class DiacriticNameRecognizer(SpanRecognizer):
     """Words with non-ASCII Latin letters, with the words of the same name beside them, as ``PERSON``.
 
     Words one space apart form a chain when both are capitalised, or both lower case and not stop
@@ -120,19 +117,15 @@ class DiacriticNameRecognizer(CodeRecognizer):
 
     entity = "PERSON"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """One result per name."""
         if _ACCENTED.search(text) is None:
-            return []
+            return
         words = list(_WORD.finditer(text))
-        results = []
         for first, last, marked in _marked_chains(text, words):
             reach = 2 if words[first].group(0)[0].isupper() else 0
             start, end = max(first, marked[0] - max(reach, 1)), min(last, marked[-1] + reach)
-            results.append(RecognizerResult(self.entity, words[start].start(), words[end].end(), 0.6))
-        return results
+            yield words[start].start(), words[end].end(), 0.6
 
 
 def _is_foreign_spelling(word: str) -> bool:

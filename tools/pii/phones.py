@@ -16,12 +16,11 @@ part of the finding, so nothing of the number is left. Scores are above the addr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import phonenumbers
-from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from hybridgraph.tools.pii.cues import CodeRecognizer
+from hybridgraph.tools.pii.cues import SpanRecognizer
 
 __all__ = ["REGIONS", "PhoneRuleRecognizer", "phone_score"]
 
@@ -116,18 +115,14 @@ def phone_score(number: str) -> float:
     return 0.0
 
 
-class PhoneRuleRecognizer(CodeRecognizer):
+class PhoneRuleRecognizer(SpanRecognizer):
     """Phone numbers by the numbering plans, with their extensions (see the module's docstring)."""
 
     entity = "PHONE_NUMBER"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """One result per number, its extension included."""
-        results = []
         for m in _CANDIDATE.finditer(text):
             score = phone_score(m.group("number"))
             if score:
-                results.append(RecognizerResult(self.entity, m.start(), m.end(), score))
-        return results
+                yield m.start(), m.end(), score

@@ -19,12 +19,11 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Iterator
 
 import regex
-from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from hybridgraph.tools.pii.cues import CodeRecognizer
+from hybridgraph.tools.pii.cues import SpanRecognizer
 
 __all__ = [
     "CARD_SCHEMES",
@@ -79,22 +78,18 @@ def is_card_number(digits: str) -> bool:
     return any(low <= int(digits[: len(str(low))]) <= high for low, high in CARD_SCHEMES)
 
 
-class CardNumberRecognizer(CodeRecognizer):
+class CardNumberRecognizer(SpanRecognizer):
     """Card numbers by ISO/IEC 7812 and Luhn, in any grouping. A run of digit groups too long to be
     one card ("4111 1111 1111 1111 12 26") is searched for the longest run of whole groups that is."""
 
     entity = "CREDIT_CARD"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """One result per card number."""
-        results = []
         for run in _DIGIT_RUN.finditer(text):
             span = _card_in(run.group(0))
             if span is not None:
-                results.append(RecognizerResult(self.entity, run.start() + span[0], run.start() + span[1], 0.95))
-        return results
+                yield run.start() + span[0], run.start() + span[1], 0.95
 
 
 def _card_in(run: str) -> tuple[int, int] | None:
@@ -120,16 +115,13 @@ _IPV6_CANDIDATE = re.compile(
 )
 
 
-class Ipv6Recognizer(CodeRecognizer):
+class Ipv6Recognizer(SpanRecognizer):
     """IPv6 addresses in every textual form ``ipaddress`` accepts (RFC 4291, RFC 5952)."""
 
     entity = "IP_ADDRESS"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """Each candidate that parses as an IPv6 address other than the unspecified ``::``."""
-        results = []
         for m in _IPV6_CANDIDATE.finditer(text):
             value = m.group(0).rstrip(".")
             try:
@@ -137,8 +129,7 @@ class Ipv6Recognizer(CodeRecognizer):
             except ValueError:
                 continue
             if not address.is_unspecified:
-                results.append(RecognizerResult(self.entity, m.start(), m.start() + len(value), 0.9))
-        return results
+                yield m.start(), m.start() + len(value), 0.9
 
 
 _AT = r"(?:[ \t]*@[ \t]*|[ \t]*[(\[{<][ \t]*(?i:at)[ \t]*[)\]}>][ \t]*|[ \t]+(?i:at)[ \t]+)"
@@ -161,17 +152,14 @@ def _top_level_domains() -> frozenset[str]:
     return frozenset(s.rsplit(".", 1)[-1].casefold() for s in extractor.tlds)
 
 
-class ObfuscatedEmailRecognizer(CodeRecognizer):
+class ObfuscatedEmailRecognizer(SpanRecognizer):
     """E-mail addresses with "at" and "dot" spelled out or bracketed. Plain addresses are left to
     Presidio's recognizer; a match must spell something out and end in a real top-level domain."""
 
     entity = "EMAIL_ADDRESS"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """Each spelled-out address, from the first character of its local part to its top-level domain."""
-        results = []
         tlds = _top_level_domains()
         for m in _OBFUSCATED_EMAIL.finditer(text):
             value = m.group(0)
@@ -179,8 +167,7 @@ class ObfuscatedEmailRecognizer(CodeRecognizer):
                 continue  # a plain address is Presidio's; "available at example.com" is no address
             last = re.split(_DOT, m.group("domain"))[-1]
             if last.casefold() in tlds and not last.isdigit():
-                results.append(RecognizerResult(self.entity, m.start(), m.end(), 0.85))
-        return results
+                yield m.start(), m.end(), 0.85
 
 
 # A document's label, then its number: at least five characters with a digit, up to twenty.
@@ -196,17 +183,15 @@ _ID_NUMBER = regex.compile(
 )
 
 
-class IdDocumentRecognizer(CodeRecognizer):
+class IdDocumentRecognizer(SpanRecognizer):
     """Numbers of identity documents (passports, ID cards, licences, insurance numbers) named by the
     label before them; the label stays readable, the number becomes ``ID_NUMBER``."""
 
     entity = "ID_NUMBER"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """Each labelled number."""
-        return [RecognizerResult(self.entity, m.start(), m.end(), 0.85) for m in _ID_NUMBER.finditer(text)]
+        yield from ((m.start(), m.end(), 0.85) for m in _ID_NUMBER.finditer(text))
 
 
 # Two letters, two check digits, then 11 to 30 letters and digits in any grouping.
@@ -221,22 +206,18 @@ def iban_valid(value: str) -> bool:
     return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
 
 
-class IbanCheckRecognizer(CodeRecognizer):
+class IbanCheckRecognizer(SpanRecognizer):
     """IBANs by ISO 13616: a country code, check digits that pass mod 97, any grouping. Words in
     capitals after the number are not taken: the longest run of whole groups that checks out is."""
 
     entity = "IBAN_CODE"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def spans(self, text: str) -> Iterator[tuple[int, int, float]]:
         """One result per IBAN."""
-        results = []
         for m in _IBAN_CANDIDATE.finditer(text):
             run = m.group(0)
             cuts = [len(run), *(g.start() for g in reversed(list(_GROUP_SEP.finditer(run))))]
             for cut in cuts:
                 if iban_valid(re.sub(r"[ \-\n]", "", run[:cut])):
-                    results.append(RecognizerResult(self.entity, m.start(), m.start() + cut, 0.97))
+                    yield m.start(), m.start() + cut, 0.97
                     break
-        return results

@@ -209,3 +209,16 @@ def test_numbers_broken_across_a_line_are_still_cards_and_ibans() -> None:
 
     assert _found(CardNumberRecognizer(), "card 4111\n1111 1111 1111 ok") == ["4111\n1111 1111 1111"]
     assert _found(IbanCheckRecognizer(), "IBAN DE89\n3704 0044 0532 0130 00 ok") == ["DE89\n3704 0044 0532 0130 00"]
+
+
+def test_the_name_before_an_address_and_above_one_with_its_house_number() -> None:
+    from hybridgraph.tools.pii.layout import addressee_lines
+
+    text = "We'll meet at Weeks-Rivas, 50 Massbyntie 27, Järvenpää"
+    street = text.index("Massbyntie")
+    assert [text[f.start : f.end] for f in addressee_lines(text, [street])] == ["Weeks-Rivas"]
+    letterhead = "Michael Fleischer\nSoul Sounds Unlimited\n63 Ommerweg 159 Suite 287"
+    street = letterhead.index("Ommerweg")
+    lines = {letterhead[f.start : f.end] for f in addressee_lines(letterhead, [street])}
+    assert lines == {"Michael Fleischer", "Soul Sounds Unlimited"}
+    assert addressee_lines("Section 5, 12 Main Street", [11]) == []

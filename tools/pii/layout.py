@@ -64,9 +64,12 @@ def address_blocks(text: str) -> list[Finding]:
 
 def addressee_lines(text: str, address_starts: list[int], most: int = 3) -> list[Finding]:
     """Up to ``most`` short, digit-free lines directly above each address (``ORGANIZATION``):
-    the addressee's name and company in a letterhead or a signature block."""
+    the addressee's name and company in a letterhead or a signature block; and a capitalised name
+    right before the address on its own line, followed by a comma ("Weeks-Rivas, 50 Massbyntie 27")."""
     found: list[Finding] = []
     for start in sorted(set(address_starts)):
+        start = _line_start(text, start)
+        found += _named_before(text, start)
         head_start = max(0, start - 240)
         breaks = list(_LINE_BREAKS.finditer(text, head_start, start))
         if not breaks or breaks[-1].end() != start:
@@ -78,6 +81,27 @@ def addressee_lines(text: str, address_starts: list[int], most: int = 3) -> list
                 break
             found.append(Finding(line_start, line_end, "ORGANIZATION", 0.5))
     return found
+
+
+# A house number before an address the recognizers found from its street name ("63 Ommerweg 159").
+_HOUSE_NUMBER = re.compile(r"\d{1,5}[a-zA-Z]?[ \t]+$")
+# A name written on the address's own line before it: "Weeks-Rivas, 50 Massbyntie 27".
+_NAME_BEFORE = re.compile(r"(?<![\w'\u2019\-])[A-Z][\w&'\u2019.\-]*(?:[ ][A-Z][\w&'\u2019.\-]*){0,3},[ \t]*$")
+
+
+def _line_start(text: str, start: int) -> int:
+    """Where an address begins, its house number included."""
+    number = _HOUSE_NUMBER.search(text, max(0, start - 8), start)
+    return number.start() if number is not None else start
+
+
+def _named_before(text: str, start: int) -> list[Finding]:
+    """The capitalised name directly before an address on its line, followed by a comma."""
+    name = _NAME_BEFORE.search(text, max(0, start - 80), start)
+    if name is None:
+        return []
+    end = text.rindex(",", name.start(), start)
+    return [Finding(name.start(), end, "ORGANIZATION", 0.5)]
 
 
 _TITLED_ITEM = r"[A-Z][\w'\u2019\-]+(?: [A-Z][\w'\u2019\-]+){0,3}"
